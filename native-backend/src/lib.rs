@@ -1,0 +1,1 @@
+//! lvslab library: CLI commands, netlink, apply, serve.

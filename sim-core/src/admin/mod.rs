@@ -1,0 +1,6 @@
+//! Administration: the shared `LvsConfig`, the ipvsadm language and text formats,
+//! keepalived.conf and real-server scripts.
+
+pub mod config;
+
+pub use config::*;

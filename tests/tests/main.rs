@@ -1,0 +1,1 @@
+//! Integration and fidelity tests.

@@ -1,0 +1,1 @@
+//! The browser lab (Yew). Built for wasm32 by `cargo xtask dist`.
