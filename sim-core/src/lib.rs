@@ -5,9 +5,15 @@
 //! produce the same trace. Builds for wasm32 and native.
 
 pub mod admin;
+pub mod engine;
 pub mod ipvs;
+pub mod metrics;
+pub mod net;
 pub mod rng;
 pub mod time;
+pub mod trace;
+pub mod transport;
 pub mod wire;
 
+pub use engine::Simulation;
 pub use time::{SimDuration, SimTime};

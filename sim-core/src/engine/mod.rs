@@ -1,0 +1,291 @@
+//! The discrete-event engine: a closed set of events, ordered by (time, insertion counter),
+//! delivered to hosts and switches. `Simulation` owns the hosts and the `World`.
+
+pub mod queue;
+pub mod report;
+pub mod world;
+
+use crate::admin::IpvsOp;
+use crate::net::host::Host;
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+use crate::transport::app::{Arrival, WorkloadSpec};
+use crate::wire::Frame;
+use std::net::Ipv4Addr;
+use world::{Notice, World};
+
+/// A host timer (re-armed lazily: stale ones are recognised and ignored).
+#[derive(Clone, Debug, PartialEq)]
+pub enum HostTimer {
+    Tcp { conn: u64, at: SimTime },
+    ArpRetry { iface: u32, ip: Ipv4Addr },
+    ArpProbe { iface: u32, ip: Ipv4Addr },
+    Ipvs { at: SimTime },
+    ServiceDone { conn: u64, port: u16 },
+    RequestTimeout { conn: u64 },
+    HoldClose { conn: u64 },
+    UdpTimeout { src: Ipv4Addr, port: u16 },
+    UdpReply { to: (Ipv4Addr, u16), from: (Ipv4Addr, u16), bytes: u32 },
+}
+
+/// Everything that can happen.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A frame reaches a segment's switch from one of its ports.
+    SwitchIn { seg: u32, port: u32, pkt: u64, frame: Box<Frame> },
+    /// A frame reaches a host's interface.
+    HostRx { node: u32, iface: u32, pkt: u64, frame: Box<Frame> },
+    Timer { node: u32, timer: HostTimer },
+    /// The next connection of a workload is due.
+    Arrival { workload: u32 },
+    Fault { index: u32 },
+}
+
+/// A change to the model at a point in time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultAction {
+    /// The host crashes: it stops answering and loses its connections.
+    HostDown { host: usize },
+    /// The host comes back (with empty caches).
+    HostUp { host: usize },
+    LinkDown { host: usize, iface: usize },
+    LinkUp { host: usize, iface: usize },
+    Sysctl { host: usize, name: String, value: i64 },
+    /// An IPVS operation on a director (e.g. from an ipvsadm command line).
+    Ipvs { host: usize, op: IpvsOp },
+    /// Multiply a server application's service times.
+    Slow { host: usize, port: u16, factor: f64 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fault {
+    pub at: SimTime,
+    pub action: FaultAction,
+    /// What the scenario file said, for logs.
+    pub label: String,
+}
+
+/// A workload's running state.
+pub struct WorkloadRt {
+    pub spec: WorkloadSpec,
+    rng: SimRng,
+    issued: u64,
+    next_src: usize,
+}
+
+/// A log line about something that happened (faults, failures), for reports and the UI.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct LogLine {
+    pub t: f64,
+    pub text: String,
+}
+
+pub struct Simulation {
+    pub name: String,
+    pub seed: u64,
+    pub world: World,
+    pub hosts: Vec<Host>,
+    pub workloads: Vec<WorkloadRt>,
+    pub faults: Vec<Fault>,
+    pub end: SimTime,
+    pub log: Vec<LogLine>,
+    console_tags: u64,
+    pub console_results: Vec<(u64, Result<(), String>)>,
+}
+
+impl Simulation {
+    pub fn new(
+        name: String,
+        seed: u64,
+        world: World,
+        hosts: Vec<Host>,
+        workloads: Vec<(WorkloadSpec, SimRng)>,
+        faults: Vec<Fault>,
+        end: SimTime,
+    ) -> Self {
+        let mut sim = Simulation {
+            name,
+            seed,
+            world,
+            hosts,
+            workloads: workloads.into_iter().map(|(spec, rng)| WorkloadRt { spec, rng, issued: 0, next_src: 0 }).collect(),
+            faults,
+            end,
+            log: Vec::new(),
+            console_tags: 0,
+            console_results: Vec::new(),
+        };
+        for (i, w) in sim.workloads.iter().enumerate() {
+            sim.world.schedule(w.spec.start, Event::Arrival { workload: i as u32 });
+        }
+        for (i, f) in sim.faults.iter().enumerate() {
+            sim.world.schedule(f.at, Event::Fault { index: i as u32 });
+        }
+        sim
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.world.now
+    }
+
+    pub fn host_index(&self, name: &str) -> Option<usize> {
+        self.hosts.iter().position(|h| h.name == name)
+    }
+
+    /// Processes the next event; returns its time, or None when nothing is left.
+    pub fn step(&mut self) -> Option<SimTime> {
+        let (at, ev) = self.world.queue.pop()?;
+        self.world.now = at;
+        self.world.metrics.events += 1;
+        match ev {
+            Event::SwitchIn { seg, port, pkt, frame } => self.world.switch(seg as usize, port as usize, pkt, frame),
+            Event::HostRx { node, iface, pkt, frame } => {
+                self.hosts[node as usize].receive(&mut self.world, iface as usize, *frame, pkt);
+            }
+            Event::Timer { node, timer } => self.hosts[node as usize].on_timer(&mut self.world, timer),
+            Event::Arrival { workload } => self.arrival(workload as usize),
+            Event::Fault { index } => self.apply_fault(index as usize),
+        }
+        self.drain_notices();
+        Some(at)
+    }
+
+    /// Runs every event up to and including time `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: SimTime) {
+        while let Some(next) = self.world.queue.peek_time() {
+            if next > t {
+                break;
+            }
+            self.step();
+        }
+        if self.world.now < t {
+            self.world.now = t;
+        }
+    }
+
+    /// Runs to the scenario's end.
+    pub fn run(&mut self) {
+        let end = self.end;
+        self.run_until(end);
+    }
+
+    /// Runs to the end, calling `progress(now, end)` about every simulated second.
+    pub fn run_with_progress(&mut self, mut progress: impl FnMut(SimTime, SimTime)) {
+        let end = self.end;
+        let mut next_tick = SimTime::ZERO;
+        while let Some(t) = self.world.queue.peek_time() {
+            if t > end {
+                break;
+            }
+            self.step();
+            if self.world.now >= next_tick {
+                progress(self.world.now, end);
+                next_tick = self.world.now + SimDuration::from_secs(1);
+            }
+        }
+        self.world.now = end;
+        progress(end, end);
+    }
+
+    fn drain_notices(&mut self) {
+        if self.world.notices.is_empty() {
+            return;
+        }
+        for n in std::mem::take(&mut self.world.notices) {
+            match n {
+                Notice::RequestFinished { workload } => {
+                    if let Some(w) = self.workloads.get_mut(workload) {
+                        if let Arrival::Sequential { think } = w.spec.arrival {
+                            let at = self.world.now + think;
+                            self.world.schedule(at, Event::Arrival { workload: workload as u32 });
+                        }
+                    }
+                }
+                Notice::ConsoleConnect { tag, outcome } => self.console_results.push((tag, outcome)),
+            }
+        }
+    }
+
+    fn arrival(&mut self, i: usize) {
+        let now = self.world.now;
+        let w = &mut self.workloads[i];
+        if w.spec.connections.map(|n| w.issued >= n).unwrap_or(false) || w.spec.stop.map(|s| now >= s).unwrap_or(false) {
+            return;
+        }
+        w.issued += 1;
+        let src = if w.spec.sources.is_empty() {
+            None
+        } else {
+            let s = w.spec.sources[w.next_src % w.spec.sources.len()];
+            w.next_src += 1;
+            Some(s)
+        };
+        let next = match w.spec.arrival {
+            Arrival::Poisson { rate } => Some(SimDuration::from_secs_f64(w.rng.exp(1.0 / rate))),
+            Arrival::Uniform { rate } => Some(SimDuration::from_secs_f64(1.0 / rate)),
+            Arrival::Sequential { .. } => None,
+        };
+        if let Some(d) = next {
+            self.world.schedule(now + d, Event::Arrival { workload: i as u32 });
+        }
+        let spec = w.spec.clone();
+        let client = spec.client;
+        self.hosts[client].start_request(&mut self.world, i, &spec, src, None);
+    }
+
+    fn apply_fault(&mut self, index: usize) {
+        let f = self.faults[index].clone();
+        let t = self.world.now.as_secs_f64();
+        let res = self.apply_action(&f.action);
+        let text = match res {
+            Ok(()) => f.label.clone(),
+            Err(e) => format!("{}: failed: {e}", f.label),
+        };
+        self.log.push(LogLine { t, text });
+    }
+
+    /// Applies a fault or a live change (the browser's buttons use this too).
+    pub fn apply_action(&mut self, a: &FaultAction) -> Result<(), String> {
+        match a {
+            FaultAction::HostDown { host } => self.hosts[*host].crash(),
+            FaultAction::HostUp { host } => self.hosts[*host].recover(),
+            FaultAction::LinkDown { host, iface } => self.hosts[*host].set_link(&mut self.world, *iface, false),
+            FaultAction::LinkUp { host, iface } => self.hosts[*host].set_link(&mut self.world, *iface, true),
+            FaultAction::Sysctl { host, name, value } => self.hosts[*host].set_sysctl(name, *value)?,
+            FaultAction::Ipvs { host, op } => {
+                let now = self.world.now;
+                let h = &mut self.hosts[*host];
+                let ipvs = h.ipvs.as_mut().ok_or_else(|| format!("{} runs no IPVS", h.name))?;
+                ipvs.apply(now, op).map_err(|e| e.to_string())?;
+                h.ipvs_changed(&mut self.world);
+            }
+            FaultAction::Slow { host, port, factor } => {
+                let h = &mut self.hosts[*host];
+                let mut found = false;
+                for ((_, p), s) in h.servers.iter_mut() {
+                    if *p == *port {
+                        s.spec.slowdown = *factor;
+                        found = true;
+                    }
+                }
+                if !found {
+                    return Err(format!("{} has no server on port {port}", h.name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens one client connection now (console `@connect`); returns a tag whose outcome
+    /// appears in `console_results`.
+    pub fn connect(&mut self, host: usize, spec: WorkloadSpec, src: Option<Ipv4Addr>) -> u64 {
+        self.console_tags += 1;
+        let tag = self.console_tags;
+        let idx = self.workloads.len();
+        let rng = SimRng::from_seed(tag);
+        self.workloads.push(WorkloadRt { spec: spec.clone(), rng, issued: 1, next_src: 0 });
+        self.hosts[host].start_request(&mut self.world, idx, &spec, src, Some(tag));
+        self.drain_notices();
+        tag
+    }
+}

@@ -1,0 +1,141 @@
+//! Everything a host may touch besides itself: the clock, the event queue, the segments it
+//! transmits onto, the trace and the metrics. Hosts push events here; the engine delivers.
+
+use super::queue::EventQueue;
+use super::{Event, HostTimer};
+use crate::ipvs::Decision;
+use crate::metrics::Metrics;
+use crate::net::segment::Segment;
+use crate::net::Iface;
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{self, Direction, TraceLog, Verdict};
+use crate::wire::Frame;
+
+/// Something a host tells the engine (beyond scheduling events).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    /// A request of this workload finished (completed or failed).
+    RequestFinished { workload: usize },
+    /// A connection opened by the console finished connecting (or failed).
+    ConsoleConnect { tag: u64, outcome: Result<(), String> },
+}
+
+pub struct World {
+    pub now: SimTime,
+    pub queue: EventQueue<Event>,
+    pub segments: Vec<Segment>,
+    pub trace: TraceLog,
+    pub metrics: Metrics,
+    pub notices: Vec<Notice>,
+    /// Scheduling decisions (director name, decision), when recorded.
+    pub decisions: Vec<(String, Decision)>,
+    pub record_decisions: bool,
+    next_pkt: u64,
+    link_rng: SimRng,
+}
+
+impl World {
+    pub fn new(segments: Vec<Segment>, link_rng: SimRng) -> Self {
+        World {
+            now: SimTime::ZERO,
+            queue: EventQueue::default(),
+            segments,
+            trace: TraceLog::default(),
+            metrics: Metrics::default(),
+            notices: Vec::new(),
+            decisions: Vec::new(),
+            record_decisions: false,
+            next_pkt: 0,
+            link_rng,
+        }
+    }
+
+    pub fn schedule(&mut self, at: SimTime, ev: Event) {
+        self.queue.push(at, ev);
+    }
+
+    pub fn timer(&mut self, node: usize, at: SimTime, timer: HostTimer) {
+        self.queue.push(at, Event::Timer { node: node as u32, timer });
+    }
+
+    /// Puts a frame on the segment the interface is plugged into. Returns its packet id.
+    pub fn transmit(
+        &mut self,
+        node: usize,
+        node_name: &str,
+        iface: &Iface,
+        frame: Frame,
+        parent: Option<u64>,
+    ) -> Option<u64> {
+        let (seg, port) = iface.attachment?;
+        self.next_pkt += 1;
+        let pkt = self.next_pkt;
+        let len = frame.len();
+        self.metrics.frames += 1;
+        let c = self.metrics.iface(node_name, &iface.name);
+        c.tx_packets += 1;
+        c.tx_bytes += len as u64;
+        if self.trace.enabled {
+            self.trace.records.push(trace::record(
+                self.now,
+                node_name,
+                &iface.name,
+                Direction::Tx,
+                pkt,
+                parent,
+                &frame,
+                Verdict::Sent,
+            ));
+        }
+        let s = &mut self.segments[seg];
+        if self.trace.capture {
+            self.trace.frames.push((self.now, s.name.clone(), frame.clone()));
+        }
+        let _ = node;
+        if !s.ports[port].connected {
+            return Some(pkt);
+        }
+        if s.link.loss > 0.0 && self.link_rng.chance(s.link.loss) {
+            self.metrics.drop(&s.name, "lost on the link");
+            return Some(pkt);
+        }
+        let half = SimDuration(s.link.latency.0 / 2);
+        let jitter = if s.link.jitter.0 > 0 { SimDuration(self.link_rng.below(s.link.jitter.0 + 1)) } else { SimDuration::ZERO };
+        let ser = s.link.serialization(len);
+        let at = s.ports[port].up.schedule(self.now, ser, half + jitter);
+        self.queue.push(at, Event::SwitchIn { seg: seg as u32, port: port as u32, pkt, frame: Box::new(frame) });
+        Some(pkt)
+    }
+
+    /// The switch of a segment forwards a frame that arrived on one of its ports.
+    pub fn switch(&mut self, seg: usize, in_port: usize, pkt: u64, frame: Box<Frame>) {
+        let outs = self.segments[seg].forward(in_port, frame.src, frame.dst);
+        let n = outs.len();
+        for (k, o) in outs.into_iter().enumerate() {
+            let s = &mut self.segments[seg];
+            if s.link.loss > 0.0 && self.link_rng.chance(s.link.loss) {
+                let name = s.name.clone();
+                self.metrics.drop(&name, "lost on the link");
+                continue;
+            }
+            let half = SimDuration(s.link.latency.0 / 2);
+            let jitter = if s.link.jitter.0 > 0 { SimDuration(self.link_rng.below(s.link.jitter.0 + 1)) } else { SimDuration::ZERO };
+            let ser = s.link.serialization(frame.len());
+            let at = s.ports[o].down.schedule(self.now, ser, half + jitter);
+            let (node, iface) = (s.ports[o].node as u32, s.ports[o].iface as u32);
+            let f = if k + 1 == n { frame.clone() } else { frame.clone() };
+            self.queue.push(at, Event::HostRx { node, iface, pkt, frame: f });
+        }
+    }
+
+    /// Records what happened to a received frame.
+    pub fn trace_rx(&mut self, node_name: &str, iface: &str, frame: &Frame, pkt: u64, verdict: Verdict) {
+        if let Verdict::Dropped(r) = &verdict {
+            self.metrics.drop(node_name, r);
+        }
+        if self.trace.enabled {
+            self.trace.records.push(trace::record(self.now, node_name, iface, Direction::Rx, pkt, None, frame, verdict));
+        }
+    }
+}

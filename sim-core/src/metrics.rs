@@ -1,0 +1,107 @@
+//! Run metrics: requests and their latencies, drops with reasons, per-host and
+//! per-server counters, and per-second time series for charts.
+
+use crate::time::SimTime;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Counters of one listening application.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ServerCounters {
+    pub connections: u64,
+    pub requests: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub syn_dropped: u64,
+}
+
+/// Frames and bytes through one interface.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct IfaceCounters {
+    pub rx_packets: u64,
+    pub rx_bytes: u64,
+    pub tx_packets: u64,
+    pub tx_bytes: u64,
+}
+
+/// One per-second sample for a real server (charts).
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ServerSample {
+    pub t: f64,
+    pub active: u32,
+    pub inactive: u32,
+    pub requests: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    pub requests_sent: u64,
+    pub requests_completed: u64,
+    pub requests_failed: u64,
+    pub failures: BTreeMap<String, u64>,
+    /// Latency of completed requests, nanoseconds.
+    pub latencies: Vec<u64>,
+    /// (node, reason) -> count
+    pub drops: BTreeMap<(String, String), u64>,
+    /// (host, port) -> counters
+    pub servers: BTreeMap<(String, u16), ServerCounters>,
+    /// (host, iface) -> counters
+    pub ifaces: BTreeMap<(String, String), IfaceCounters>,
+    /// Completed requests per answering server name.
+    pub answered_by: BTreeMap<String, u64>,
+    pub events: u64,
+    pub frames: u64,
+    /// Per workload: completed / failed (for the report).
+    pub per_workload: BTreeMap<String, (u64, u64)>,
+    /// Per-second completions per server name: (second, server) -> count.
+    pub completions_per_sec: BTreeMap<(u64, String), u64>,
+    /// Latencies per second bucket: second -> latencies (ns) — for p50/p99 charts.
+    pub latency_per_sec: BTreeMap<u64, Vec<u64>>,
+}
+
+impl Metrics {
+    pub fn drop(&mut self, node: &str, reason: &str) {
+        *self.drops.entry((node.to_string(), reason.to_string())).or_insert(0) += 1;
+    }
+    pub fn complete(&mut self, now: SimTime, workload: &str, latency_ns: u64, server: &str) {
+        self.requests_completed += 1;
+        self.latencies.push(latency_ns);
+        *self.answered_by.entry(server.to_string()).or_insert(0) += 1;
+        self.per_workload.entry(workload.to_string()).or_insert((0, 0)).0 += 1;
+        let sec = now.whole_secs();
+        *self.completions_per_sec.entry((sec, server.to_string())).or_insert(0) += 1;
+        self.latency_per_sec.entry(sec).or_default().push(latency_ns);
+    }
+    pub fn fail(&mut self, workload: &str, reason: &str) {
+        self.requests_failed += 1;
+        *self.failures.entry(reason.to_string()).or_insert(0) += 1;
+        self.per_workload.entry(workload.to_string()).or_insert((0, 0)).1 += 1;
+    }
+    pub fn server(&mut self, host: &str, port: u16) -> &mut ServerCounters {
+        self.servers.entry((host.to_string(), port)).or_default()
+    }
+    pub fn iface(&mut self, host: &str, iface: &str) -> &mut IfaceCounters {
+        self.ifaces.entry((host.to_string(), iface.to_string())).or_default()
+    }
+}
+
+/// Nearest-rank percentile of a sample (p in 0..=100), in the sample's unit.
+pub fn percentile(sorted: &[u64], p: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percentiles() {
+        let v: Vec<u64> = (1..=100).collect();
+        assert_eq!(super::percentile(&v, 50.0), 50);
+        assert_eq!(super::percentile(&v, 99.0), 99);
+        assert_eq!(super::percentile(&v, 100.0), 100);
+        assert_eq!(super::percentile(&[], 50.0), 0);
+    }
+}

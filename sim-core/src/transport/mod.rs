@@ -1,0 +1,4 @@
+//! Transport and applications: TCP endpoints and the request/response applications.
+
+pub mod app;
+pub mod tcp;
