@@ -2,5 +2,6 @@
 //! keepalived.conf and real-server scripts.
 
 pub mod config;
+pub mod ipvsadm;
 
 pub use config::*;
