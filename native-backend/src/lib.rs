@@ -1,1 +1,6 @@
-//! lvslab library: CLI commands, netlink, apply, serve.
+//! The `lvslab` command line: run, check, export, apply, import and serve. Everything that
+//! touches the OS lives here; the model itself is in `lvslab-sim`.
+
+pub mod cmd_run;
+pub mod pcap_out;
+pub mod scenario_io;

@@ -5,11 +5,13 @@
 //! produce the same trace. Builds for wasm32 and native.
 
 pub mod admin;
+pub mod bundled;
 pub mod engine;
 pub mod ipvs;
 pub mod metrics;
 pub mod net;
 pub mod rng;
+pub mod scenario;
 pub mod time;
 pub mod trace;
 pub mod transport;

@@ -1,0 +1,33 @@
+//! The scenarios shipped in scenarios/, compiled in so the browser and the CLI can offer
+//! them without files.
+
+/// A bundled scenario file.
+#[derive(Clone, Copy, Debug)]
+pub struct Bundled {
+    /// File stem, e.g. "nat-lab".
+    pub name: &'static str,
+    pub text: &'static str,
+}
+
+macro_rules! bundle {
+    ($($name:literal),* $(,)?) => {
+        &[$(Bundled { name: $name, text: include_str!(concat!("../../scenarios/", $name, ".toml")) }),*]
+    };
+}
+
+/// Every bundled scenario.
+pub const ALL: &[Bundled] = bundle![
+    "nat-lab",
+    "dr-lab",
+    "tun-lab",
+    "nat-wrong-gateway",
+    "dr-arp-flux",
+    "tun-rp-filter",
+    "dr-port-mapping",
+];
+
+pub fn find(name: &str) -> Option<&'static Bundled> {
+    let stem = name.trim_end_matches(".toml");
+    let stem = stem.rsplit('/').next().unwrap_or(stem);
+    ALL.iter().find(|b| b.name == stem)
+}
