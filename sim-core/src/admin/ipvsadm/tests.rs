@@ -910,7 +910,10 @@ fn restore_keeps_going_after_kernel_errors_and_stops_on_command_line_errors() {
     assert_eq!(o.exit_code, 255);
     // An option-scanning error is reported and the next line still runs.
     let o = execute("ipvsadm -R\n-A -t\n-A -t 10.0.0.5:80\n", &mut t);
-    assert_eq!((o.stderr.as_str(), o.exit_code), ("-t: missing argument\n", 0));
+    assert_eq!(
+        (o.stderr.as_str(), o.exit_code),
+        ("-t: missing argument\n", 0)
+    );
     assert_eq!(t.services.len(), 3);
 }
 
