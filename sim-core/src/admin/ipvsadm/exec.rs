@@ -45,7 +45,11 @@ pub fn execute(input: &str, target: &mut dyn IpvsadmTarget) -> IpvsadmOutput {
 }
 
 /// Runs one command line with the given standard input.
-pub fn execute_with_stdin(line: &str, stdin: &str, target: &mut dyn IpvsadmTarget) -> IpvsadmOutput {
+pub fn execute_with_stdin(
+    line: &str,
+    stdin: &str,
+    target: &mut dyn IpvsadmTarget,
+) -> IpvsadmOutput {
     let mut out = IpvsadmOutput::default();
     let words = match split_words(line) {
         Ok(w) => w,
@@ -83,14 +87,13 @@ fn process(
 ) -> Flow {
     let cmd = match parse_args(args) {
         Ok(c) => c,
-        Err(CommandLineError { message, exit_code }) => {
-            out.stderr.push_str(&message);
+        Err(e) => {
+            out.stderr.push_str(&e.message);
             out.stderr.push('\n');
-            // A popt error found after the command returns -1; everything else exits.
-            return if exit_code == 255 && !message.starts_with("Try `") {
+            return if e.returns {
                 Flow::Return(-1)
             } else {
-                Flow::Exit(exit_code)
+                Flow::Exit(e.exit_code)
             };
         }
     };
@@ -114,14 +117,17 @@ fn process(
                         return Flow::Exit(1);
                     }
                 },
-                ListWhat::Connections => out.stdout.push_str(&render::render_connections(&snap, &format)),
+                ListWhat::Connections => out
+                    .stdout
+                    .push_str(&render::render_connections(&snap, &format)),
                 ListWhat::Timeout => out.stdout.push_str(&render::render_timeout(&snap)),
                 ListWhat::Daemon => out.stdout.push_str(&render::render_daemon(&snap)),
             }
             Flow::Return(0)
         }
         Command::Save { numeric } => {
-            out.stdout.push_str(&render::render_save(&target.snapshot(), numeric));
+            out.stdout
+                .push_str(&render::render_save(&target.snapshot(), numeric));
             Flow::Return(0)
         }
         Command::Restore => {

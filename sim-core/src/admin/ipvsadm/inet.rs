@@ -150,7 +150,9 @@ impl Protos {
     fn has(self, p: Protocol) -> bool {
         matches!(
             (self, p),
-            (Protos::Tcp, Protocol::Tcp) | (Protos::Udp, Protocol::Udp) | (Protos::Both, Protocol::Tcp | Protocol::Udp)
+            (Protos::Tcp, Protocol::Tcp)
+                | (Protos::Udp, Protocol::Udp)
+                | (Protos::Both, Protocol::Tcp | Protocol::Udp)
         )
     }
 }
@@ -169,7 +171,12 @@ pub const SERVICES: &[(&str, &[&str], u16, &str)] = &[
     ("bootpc", &[], 68, "udp"),
     ("tftp", &[], 69, "udp"),
     ("http", &["www"], 80, "tcp"),
-    ("kerberos", &["kerberos5", "krb5", "kerberos-sec"], 88, "tcp/udp"),
+    (
+        "kerberos",
+        &["kerberos5", "krb5", "kerberos-sec"],
+        88,
+        "tcp/udp",
+    ),
     ("pop3", &["pop-3"], 110, "tcp"),
     ("sunrpc", &["portmapper"], 111, "tcp/udp"),
     ("ntp", &[], 123, "udp"),
@@ -200,7 +207,10 @@ fn protos_of(s: &str) -> Protos {
 /// `getservbyport(port, proto)`: the service's name, if the table lists it.
 pub(crate) fn port_to_service(port: u16, proto: Option<Protocol>) -> Option<&'static str> {
     let proto = proto?;
-    SERVICES.iter().find(|(_, _, p, ps)| *p == port && protos_of(ps).has(proto)).map(|(n, ..)| *n)
+    SERVICES
+        .iter()
+        .find(|(_, _, p, ps)| *p == port && protos_of(ps).has(proto))
+        .map(|(n, ..)| *n)
 }
 
 /// `getservbyname(name, proto)`, aliases included.
@@ -208,7 +218,9 @@ pub(crate) fn service_to_port(name: &str, proto: Option<Protocol>) -> Option<u16
     let proto = proto?;
     SERVICES
         .iter()
-        .find(|(n, aliases, _, ps)| (*n == name || aliases.contains(&name)) && protos_of(ps).has(proto))
+        .find(|(n, aliases, _, ps)| {
+            (*n == name || aliases.contains(&name)) && protos_of(ps).has(proto)
+        })
         .map(|(_, _, p, _)| *p)
 }
 
@@ -236,8 +248,14 @@ mod tests {
         assert_eq!(inet_aton("10.1.258"), Some(Ipv4Addr::new(10, 1, 1, 2)));
         assert_eq!(inet_aton("0x0a000001"), Some(Ipv4Addr::new(10, 0, 0, 1)));
         assert_eq!(inet_aton("012.0.0.1"), Some(Ipv4Addr::new(10, 0, 0, 1)));
-        assert_eq!(inet_aton("255.255.255.0"), Some(Ipv4Addr::new(255, 255, 255, 0)));
-        assert_eq!(inet_aton("4294967295"), Some(Ipv4Addr::new(255, 255, 255, 255)));
+        assert_eq!(
+            inet_aton("255.255.255.0"),
+            Some(Ipv4Addr::new(255, 255, 255, 0))
+        );
+        assert_eq!(
+            inet_aton("4294967295"),
+            Some(Ipv4Addr::new(255, 255, 255, 255))
+        );
         assert_eq!(inet_aton("4294967296"), None);
         assert_eq!(inet_aton("256.0.0.1"), None);
         assert_eq!(inet_aton("1.2.3.256"), None);
@@ -251,7 +269,10 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(string_to_number("70000", 0, i64::from(i32::MAX)), Some(70000));
+        assert_eq!(
+            string_to_number("70000", 0, i64::from(i32::MAX)),
+            Some(70000)
+        );
         assert_eq!(string_to_number("-1", 0, 65535), None);
         assert_eq!(string_to_number(" +5", 0, 9), Some(5));
         assert_eq!(string_to_number("5x", 0, 9), None);

@@ -21,9 +21,12 @@ pub mod words;
 #[cfg(test)]
 mod tests;
 
-pub use exec::{execute, execute_args, execute_with_stdin, kernel_error_message, IpvsadmOutput, IpvsadmTarget};
+pub use exec::{
+    execute, execute_args, execute_with_stdin, kernel_error_message, IpvsadmOutput, IpvsadmTarget,
+};
 pub use parse::{parse_args, parse_line, Command, CommandLineError, ListFormat, ListWhat};
 pub use procfs::{render_proc_ip_vs, render_proc_ip_vs_conn, render_proc_ip_vs_stats, ProcParams};
 pub use render::{
-    largenum, render_connections, render_daemon, render_list, render_save, render_service, render_timeout,
+    largenum, render_connections, render_daemon, render_list, render_save, render_service,
+    render_timeout,
 };

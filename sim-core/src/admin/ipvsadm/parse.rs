@@ -11,8 +11,8 @@
 use super::inet::{atoi, inet_aton, inet_pton4, inet_pton6, service_to_port, string_to_number};
 use super::popt::{Opt, Popt, Tag};
 use crate::admin::{
-    svc_flags, DestConfig, Family, FwdMethod, IpvsOp, Protocol, ServiceConfig, ServiceKey, SyncDaemonConfig,
-    SyncState, Timeouts, TunCsum, TunType, DEFAULT_PERSISTENCE_TIMEOUT,
+    svc_flags, DestConfig, Family, FwdMethod, IpvsOp, Protocol, ServiceConfig, ServiceKey,
+    SyncDaemonConfig, SyncState, Timeouts, TunCsum, TunType, DEFAULT_PERSISTENCE_TIMEOUT,
 };
 use std::net::IpAddr;
 
@@ -64,9 +64,14 @@ pub enum ListWhat {
 pub enum Command {
     /// A change to the table (-A -E -D -C -a -e -d -Z --set --start-daemon --stop-daemon).
     Apply(IpvsOp),
-    List { what: ListWhat, format: ListFormat },
+    List {
+        what: ListWhat,
+        format: ListFormat,
+    },
     /// `-S`: the table as ipvsadm arguments.
-    Save { numeric: bool },
+    Save {
+        numeric: bool,
+    },
     /// `-R`: read commands from standard input.
     Restore,
     /// `-h`: usage on stdout, exit 0.
@@ -81,17 +86,25 @@ pub struct CommandLineError {
     /// The text printed on stderr, without the final newline.
     pub message: String,
     pub exit_code: i32,
+    /// ipvsadm reports this error and returns -1 to its caller instead of exiting (an
+    /// option-scanning error after the command). Inside `-R` the next line then runs.
+    pub returns: bool,
 }
 
 impl CommandLineError {
     fn fail(message: impl Into<String>) -> Self {
-        CommandLineError { message: message.into(), exit_code: 2 }
+        CommandLineError {
+            message: message.into(),
+            exit_code: 2,
+            returns: false,
+        }
     }
     /// `tryhelp_exit(argv[0], -1)`.
     pub(crate) fn try_help() -> Self {
         CommandLineError {
             message: "Try `ipvsadm -h' or 'ipvsadm --help' for more information.".into(),
             exit_code: 255,
+            returns: false,
         }
     }
 }
@@ -299,9 +312,13 @@ fn parse_service(buf: &str, svc: &mut Svc) -> u8 {
     let bracketed = buf.starts_with('[');
     if bracketed {
         let inner = &buf[1..];
-        let Some(close) = inner.find(']') else { return 0 };
+        let Some(close) = inner.find(']') else {
+            return 0;
+        };
         let after = &inner[close + 1..];
-        let Some(p) = after.strip_prefix(':') else { return 0 };
+        let Some(p) = after.strip_prefix(':') else {
+            return 0;
+        };
         host = &inner[..close];
         port_str = Some(p);
     }
@@ -344,19 +361,27 @@ fn parse_timeout(buf: Option<&str>, min: i64, max: i64) -> Fail<u32> {
         None => Ok(DEFAULT_PERSISTENCE_TIMEOUT),
         Some(b) => string_to_number(b, min, max)
             .map(|n| n as u32)
-            .ok_or_else(|| CommandLineError::fail(format!("invalid timeout value `{b}' specified"))),
+            .ok_or_else(|| {
+                CommandLineError::fail(format!("invalid timeout value `{b}' specified"))
+            }),
     }
 }
 
 fn parse_fwmark(buf: &str) -> Fail<u32> {
     match super::inet::strtol_full(buf) {
         Some(l) if l > 0 && l <= i64::from(u32::MAX) => Ok(l as u32),
-        _ => Err(CommandLineError::fail(format!("invalid fwmark value `{buf}' specified"))),
+        _ => Err(CommandLineError::fail(format!(
+            "invalid fwmark value `{buf}' specified"
+        ))),
     }
 }
 
 fn parse_sched_flags(sched: &str, arg: &str) -> Fail<u32> {
-    let sched = if sched.is_empty() { DEFAULT_SCHEDULER } else { sched };
+    let sched = if sched.is_empty() {
+        DEFAULT_SCHEDULER
+    } else {
+        sched
+    };
     let mut flags = 0;
     let mut any = false;
     for flag in arg.split(',').filter(|f| !f.is_empty()) {
@@ -369,18 +394,26 @@ fn parse_sched_flags(sched: &str, arg: &str) -> Fail<u32> {
             "sh-port" => (svc_flags::SCHED2, Some("sh")),
             "mh-fallback" => (svc_flags::SCHED1, Some("mh")),
             "mh-port" => (svc_flags::SCHED2, Some("mh")),
-            _ => return Err(CommandLineError::fail(format!("invalid scheduler flag `{flag}'"))),
+            _ => {
+                return Err(CommandLineError::fail(format!(
+                    "invalid scheduler flag `{flag}'"
+                )))
+            }
         };
         flags |= bit;
         if let Some(s) = needs {
             if s != sched {
-                return Err(CommandLineError::fail(format!("incompatible scheduler flag `{flag}'")));
+                return Err(CommandLineError::fail(format!(
+                    "incompatible scheduler flag `{flag}'"
+                )));
             }
         }
     }
     if !any {
         // ipvsadm 1.31 dereferences a null token here and crashes; report it instead.
-        return Err(CommandLineError::fail(format!("invalid scheduler flag `{arg}'")));
+        return Err(CommandLineError::fail(format!(
+            "invalid scheduler flag `{arg}'"
+        )));
     }
     Ok(flags)
 }
@@ -410,7 +443,10 @@ impl State {
     fn set_option(&mut self, o: O) -> Fail<()> {
         let bit = 1u64 << (o as u32);
         if self.options & bit != 0 {
-            return Err(CommandLineError::fail(format!("multiple '{}' options specified", OPT_NAMES[o as usize])));
+            return Err(CommandLineError::fail(format!(
+                "multiple '{}' options specified",
+                OPT_NAMES[o as usize]
+            )));
         }
         self.options |= bit;
         Ok(())
@@ -429,13 +465,19 @@ fn arg_of(o: &Opt) -> &str {
 /// An empty argument list is ipvsadm's "list everything with names resolved".
 pub fn parse_args(args: &[String]) -> Result<Command, CommandLineError> {
     if args.is_empty() {
-        return Ok(Command::List { what: ListWhat::All, format: ListFormat::default() });
+        return Ok(Command::List {
+            what: ListWhat::All,
+            format: ListFormat::default(),
+        });
     }
     let mut st = State {
         cmd: None,
         options: 0,
         format: ListFormat::default(),
-        svc: Svc { netmask: 0xffff_ffff, ..Svc::default() },
+        svc: Svc {
+            netmask: 0xffff_ffff,
+            ..Svc::default()
+        },
         dest: Dest {
             af: 0,
             addr: None,
@@ -457,7 +499,11 @@ pub fn parse_args(args: &[String]) -> Result<Command, CommandLineError> {
             port: None,
             ttl: None,
         },
-        timeouts: Timeouts { tcp: 0, tcp_fin: 0, udp: 0 },
+        timeouts: Timeouts {
+            tcp: 0,
+            tcp_fin: 0,
+            udp: 0,
+        },
     };
     let mut popt = Popt::new(args);
 
@@ -484,7 +530,9 @@ pub fn parse_args(args: &[String]) -> Result<Command, CommandLineError> {
                 "master" => SyncState::Master,
                 "backup" => SyncState::Backup,
                 _ if first.tag == Tag::StartDaemon => {
-                    return Err(CommandLineError::fail("illegal start-daemon parameter specified"))
+                    return Err(CommandLineError::fail(
+                        "illegal start-daemon parameter specified",
+                    ))
                 }
                 _ => return Err(CommandLineError::fail("illegal start_daemon specified")),
             };
@@ -510,6 +558,7 @@ pub fn parse_args(args: &[String]) -> Result<Command, CommandLineError> {
                 return Err(CommandLineError {
                     message: format!("{}: {}", popt.bad_option(), e.message()),
                     exit_code: 255,
+                    returns: true,
                 })
             }
         };
@@ -524,7 +573,11 @@ pub fn parse_args(args: &[String]) -> Result<Command, CommandLineError> {
                 st.timeouts.tcp_fin = parse_timeout(Some(&b), 0, MAX_TIMEOUT)?;
                 st.timeouts.udp = parse_timeout(Some(&c), 0, MAX_TIMEOUT)?;
             }
-            _ => return Err(CommandLineError::fail("--set option requires 3 timeout values")),
+            _ => {
+                return Err(CommandLineError::fail(
+                    "--set option requires 3 timeout values",
+                ))
+            }
         }
     }
     if let Some(a) = popt.next_arg() {
@@ -539,7 +592,12 @@ pub fn parse_args(args: &[String]) -> Result<Command, CommandLineError> {
     finish(st, cmd)
 }
 
-fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut String) -> Fail<()> {
+fn apply_option(
+    st: &mut State,
+    o: &Opt,
+    popt: &Popt<'_>,
+    sched_flags_arg: &mut String,
+) -> Fail<()> {
     let arg = arg_of(o);
     match o.tag {
         Tag::Tcp | Tag::Udp | Tag::Sctp => {
@@ -550,7 +608,9 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
                 _ => Protocol::Sctp,
             });
             if parse_service(arg, &mut st.svc) & SERVICE_ADDR == 0 {
-                return Err(CommandLineError::fail("illegal virtual server address[:port] specified"));
+                return Err(CommandLineError::fail(
+                    "illegal virtual server address[:port] specified",
+                ));
             }
         }
         Tag::Fwmark => {
@@ -573,7 +633,11 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
             if st.svc.af != AF_INET6 {
                 match inet_aton(arg) {
                     Some(m) => st.svc.netmask = u32::from(m),
-                    None => return Err(CommandLineError::fail("illegal virtual server persistent mask specified")),
+                    None => {
+                        return Err(CommandLineError::fail(
+                            "illegal virtual server persistent mask specified",
+                        ))
+                    }
                 }
             } else {
                 let n = atoi(arg) as u32;
@@ -591,7 +655,9 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
             st.dest.addr = t.addr;
             st.dest.port = t.port;
             if parse & SERVICE_ADDR == 0 {
-                return Err(CommandLineError::fail("illegal real server address[:port] specified"));
+                return Err(CommandLineError::fail(
+                    "illegal real server address[:port] specified",
+                ));
             }
             if parse == SERVICE_ADDR {
                 st.dest.port = st.svc.port;
@@ -608,17 +674,20 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
         Tag::Weight => {
             st.set_option(O::Weight)?;
             st.dest.weight = string_to_number(arg, 0, i64::from(i32::MAX))
-                .ok_or_else(|| CommandLineError::fail("illegal weight specified"))? as i32;
+                .ok_or_else(|| CommandLineError::fail("illegal weight specified"))?
+                as i32;
         }
         Tag::UThreshold => {
             st.set_option(O::UThreshold)?;
             st.dest.u_threshold = string_to_number(arg, 0, i64::from(i32::MAX))
-                .ok_or_else(|| CommandLineError::fail("illegal u_threshold specified"))? as u32;
+                .ok_or_else(|| CommandLineError::fail("illegal u_threshold specified"))?
+                as u32;
         }
         Tag::LThreshold => {
             st.set_option(O::LThreshold)?;
             st.dest.l_threshold = string_to_number(arg, 0, i64::from(i32::MAX))
-                .ok_or_else(|| CommandLineError::fail("illegal l_threshold specified"))? as u32;
+                .ok_or_else(|| CommandLineError::fail("illegal l_threshold specified"))?
+                as u32;
         }
         Tag::Connection => st.set_option(O::Connection)?,
         Tag::Numeric => {
@@ -632,7 +701,8 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
         Tag::SyncId => {
             st.set_option(O::SyncId)?;
             st.daemon.syncid = string_to_number(arg, 0, 255)
-                .ok_or_else(|| CommandLineError::fail("illegal syncid specified"))? as u8;
+                .ok_or_else(|| CommandLineError::fail("illegal syncid specified"))?
+                as u8;
         }
         Tag::Timeout => st.set_option(O::Timeout)?,
         Tag::Daemon => st.set_option(O::Daemon)?,
@@ -686,26 +756,36 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
             if arg.contains(':') {
                 match inet_pton6(arg) {
                     Some(a) if a.is_multicast() => st.daemon.group = Some(IpAddr::V6(a)),
-                    _ => return Err(CommandLineError::fail(format!("invalid IPv6 mcast-group `{arg}'"))),
+                    _ => {
+                        return Err(CommandLineError::fail(format!(
+                            "invalid IPv6 mcast-group `{arg}'"
+                        )))
+                    }
                 }
             } else {
                 match inet_pton4(arg) {
                     Some(a) if a.is_multicast() => st.daemon.group = Some(IpAddr::V4(a)),
-                    _ => return Err(CommandLineError::fail(format!("invalid IPv4 mcast-group `{arg}'"))),
+                    _ => {
+                        return Err(CommandLineError::fail(format!(
+                            "invalid IPv4 mcast-group `{arg}'"
+                        )))
+                    }
                 }
             }
         }
         Tag::McastPort => {
             st.set_option(O::McastPort)?;
             st.daemon.port = Some(
-                string_to_number(arg, 1, 65535).ok_or_else(|| CommandLineError::fail("illegal mcast-port specified"))?
+                string_to_number(arg, 1, 65535)
+                    .ok_or_else(|| CommandLineError::fail("illegal mcast-port specified"))?
                     as u16,
             );
         }
         Tag::McastTtl => {
             st.set_option(O::McastTtl)?;
             st.daemon.ttl = Some(
-                string_to_number(arg, 1, 255).ok_or_else(|| CommandLineError::fail("illegal mcast-ttl specified"))?
+                string_to_number(arg, 1, 255)
+                    .ok_or_else(|| CommandLineError::fail("illegal mcast-ttl specified"))?
                     as u8,
             );
         }
@@ -713,7 +793,8 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
             st.set_option(O::SyncMaxlen)?;
             st.daemon.maxlen = Some(
                 string_to_number(arg, 1, 65535 - 20 - 8)
-                    .ok_or_else(|| CommandLineError::fail("illegal sync-maxlen specified"))? as u16,
+                    .ok_or_else(|| CommandLineError::fail("illegal sync-maxlen specified"))?
+                    as u16,
             );
         }
         Tag::TunInfo => {
@@ -732,7 +813,8 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
         Tag::TunPort => {
             st.set_option(O::TunPort)?;
             st.dest.tun_port = string_to_number(arg, 1, 65535)
-                .ok_or_else(|| CommandLineError::fail("illegal tunnel port specified"))? as u16;
+                .ok_or_else(|| CommandLineError::fail("illegal tunnel port specified"))?
+                as u16;
         }
         Tag::TunNocsum => st.set_option(O::TunNocsum)?,
         Tag::TunCsum => {
@@ -745,7 +827,12 @@ fn apply_option(st: &mut State, o: &Opt, popt: &Popt<'_>, sched_flags_arg: &mut 
         }
         // A second command, -h or -v after the command: ipvsadm rejects it by the word
         // popt last consumed.
-        _ => return Err(CommandLineError::fail(format!("invalid option `{}'", popt.bad_option()))),
+        _ => {
+            return Err(CommandLineError::fail(format!(
+                "invalid option `{}'",
+                popt.bad_option()
+            )))
+        }
     }
     Ok(())
 }
@@ -811,11 +898,11 @@ fn tunnel_opt_check(tun_type: TunType, options: u64) -> Fail<()> {
                     None => first_exclusive = Some(o),
                     Some(last) => {
                         return Err(CommandLineError::fail(format!(
-                            "The option '{}' conflicts with the '{}' option in the '{}' tunnel type",
-                            OPT_NAMES[o as usize],
-                            OPT_NAMES[last as usize],
-                            tun_type.name()
-                        )))
+                        "The option '{}' conflicts with the '{}' option in the '{}' tunnel type",
+                        OPT_NAMES[o as usize],
+                        OPT_NAMES[last as usize],
+                        tun_type.name()
+                    )))
                     }
                 }
             }
@@ -826,10 +913,21 @@ fn tunnel_opt_check(tun_type: TunType, options: u64) -> Fail<()> {
 
 fn service_key(svc: &Svc) -> Option<ServiceKey> {
     if svc.fwmark != 0 {
-        let family = if svc.af == AF_INET6 { Family::Inet6 } else { Family::Inet };
-        return Some(ServiceKey::Fwmark { mark: svc.fwmark, family });
+        let family = if svc.af == AF_INET6 {
+            Family::Inet6
+        } else {
+            Family::Inet
+        };
+        return Some(ServiceKey::Fwmark {
+            mark: svc.fwmark,
+            family,
+        });
     }
-    Some(ServiceKey::Addr { proto: svc.protocol?, addr: svc.addr?, port: svc.port })
+    Some(ServiceKey::Addr {
+        proto: svc.protocol?,
+        addr: svc.addr?,
+        port: svc.port,
+    })
 }
 
 fn service_config(svc: &Svc, key: ServiceKey) -> ServiceConfig {
@@ -839,22 +937,34 @@ fn service_config(svc: &Svc, key: ServiceKey) -> ServiceConfig {
         flags: svc.flags,
         timeout: svc.timeout,
         netmask: svc.netmask,
-        pe_name: if svc.pe_name.is_empty() { None } else { Some(svc.pe_name.clone()) },
+        pe_name: if svc.pe_name.is_empty() {
+            None
+        } else {
+            Some(svc.pe_name.clone())
+        },
     }
 }
 
 fn required_key(svc: &Svc) -> Fail<ServiceKey> {
     // generic_opt_check guarantees a service option; this only guards the impossible.
-    service_key(svc).ok_or_else(|| CommandLineError::fail("illegal virtual server address[:port] specified"))
+    service_key(svc)
+        .ok_or_else(|| CommandLineError::fail("illegal virtual server address[:port] specified"))
 }
 
 fn finish(mut st: State, cmd: Cmd) -> Result<Command, CommandLineError> {
     if matches!(cmd, Cmd::Add | Cmd::Edit) {
         if st.svc.fwmark == 0 && st.svc.port == 0 && st.svc.flags & svc_flags::PERSISTENT == 0 {
-            return Err(CommandLineError::fail("Zero port specified for non-persistent service"));
+            return Err(CommandLineError::fail(
+                "Zero port specified for non-persistent service",
+            ));
         }
-        if st.svc.flags & svc_flags::ONEPACKET != 0 && st.svc.fwmark == 0 && st.svc.protocol != Some(Protocol::Udp) {
-            return Err(CommandLineError::fail("One-Packet Scheduling is only for UDP virtual services"));
+        if st.svc.flags & svc_flags::ONEPACKET != 0
+            && st.svc.fwmark == 0
+            && st.svc.protocol != Some(Protocol::Udp)
+        {
+            return Err(CommandLineError::fail(
+                "One-Packet Scheduling is only for UDP virtual services",
+            ));
         }
         if st.svc.sched_name.is_empty() {
             st.svc.sched_name = DEFAULT_SCHEDULER.into();
@@ -869,11 +979,21 @@ fn finish(mut st: State, cmd: Cmd) -> Result<Command, CommandLineError> {
             st.dest.port = st.svc.port;
         }
         if st.dest.af != st.svc.af && fwd != FwdMethod::Tunnel {
-            return Err(CommandLineError::fail("Different address family is allowed only for tunneling servers"));
+            return Err(CommandLineError::fail(
+                "Different address family is allowed only for tunneling servers",
+            ));
         }
-        let tun_opts = [O::TunType, O::TunPort, O::TunNocsum, O::TunCsum, O::TunRemcsum];
+        let tun_opts = [
+            O::TunType,
+            O::TunPort,
+            O::TunNocsum,
+            O::TunCsum,
+            O::TunRemcsum,
+        ];
         if tun_opts.iter().any(|o| st.has(*o)) && fwd != FwdMethod::Tunnel {
-            return Err(CommandLineError::fail("Tunnel options conflict with forward method"));
+            return Err(CommandLineError::fail(
+                "Tunnel options conflict with forward method",
+            ));
         }
         tunnel_opt_check(st.dest.tun_type, st.options)?;
     }
@@ -882,10 +1002,13 @@ fn finish(mut st: State, cmd: Cmd) -> Result<Command, CommandLineError> {
     Ok(match cmd {
         Cmd::List => {
             let o = |x: O| st.has(x);
-            if ((o(O::Connection) || o(O::Timeout) || o(O::Daemon)) && (o(O::Stats) || o(O::Rate) || o(O::Thresholds)))
+            if ((o(O::Connection) || o(O::Timeout) || o(O::Daemon))
+                && (o(O::Stats) || o(O::Rate) || o(O::Thresholds)))
                 || ((o(O::Timeout) || o(O::Daemon)) && o(O::PersistentConn))
             {
-                return Err(CommandLineError::fail("options conflicts in the list command"));
+                return Err(CommandLineError::fail(
+                    "options conflicts in the list command",
+                ));
             }
             let what = if o(O::Connection) {
                 ListWhat::Connections
@@ -901,7 +1024,9 @@ fn finish(mut st: State, cmd: Cmd) -> Result<Command, CommandLineError> {
             Command::List { what, format: fmt }
         }
         Cmd::Restore => Command::Restore,
-        Cmd::Save => Command::Save { numeric: fmt.numeric },
+        Cmd::Save => Command::Save {
+            numeric: fmt.numeric,
+        },
         Cmd::Flush => Command::Apply(IpvsOp::Flush),
         Cmd::Add => {
             let key = required_key(&st.svc)?;
@@ -912,12 +1037,22 @@ fn finish(mut st: State, cmd: Cmd) -> Result<Command, CommandLineError> {
             Command::Apply(IpvsOp::EditService(service_config(&st.svc, key)))
         }
         Cmd::Del => Command::Apply(IpvsOp::DelService(required_key(&st.svc)?)),
-        Cmd::Zero => Command::Apply(IpvsOp::Zero(if st.has(O::Service) { service_key(&st.svc) } else { None })),
+        Cmd::Zero => Command::Apply(IpvsOp::Zero(if st.has(O::Service) {
+            service_key(&st.svc)
+        } else {
+            None
+        })),
         Cmd::AddDest | Cmd::EditDest | Cmd::DelDest => {
             let key = required_key(&st.svc)?;
-            let addr = st.dest.addr.ok_or_else(|| CommandLineError::fail("illegal real server address[:port] specified"))?;
+            let addr = st.dest.addr.ok_or_else(|| {
+                CommandLineError::fail("illegal real server address[:port] specified")
+            })?;
             if cmd == Cmd::DelDest {
-                Command::Apply(IpvsOp::DelDest { service: key, addr, port: st.dest.port })
+                Command::Apply(IpvsOp::DelDest {
+                    service: key,
+                    addr,
+                    port: st.dest.port,
+                })
             } else {
                 let d = DestConfig {
                     addr,
@@ -960,7 +1095,8 @@ fn finish(mut st: State, cmd: Cmd) -> Result<Command, CommandLineError> {
 /// Parses one command given as a string (shell quoting honoured, a leading `ipvsadm`
 /// word skipped).
 pub fn parse_line(line: &str) -> Result<Command, CommandLineError> {
-    let words = super::words::split_words(line).map_err(|e| CommandLineError::fail(format!("ipvsadm: {e}")))?;
+    let words = super::words::split_words(line)
+        .map_err(|e| CommandLineError::fail(format!("ipvsadm: {e}")))?;
     parse_args(strip_program(&words))
 }
 

@@ -83,7 +83,12 @@ struct Spec {
 }
 
 const fn spec(long: &'static str, short: Option<char>, arg: Arg, tag: Tag) -> Spec {
-    Spec { long, short, arg, tag }
+    Spec {
+        long,
+        short,
+        arg,
+        tag,
+    }
 }
 
 /// ipvsadm 1.31's option table, in its order (the order matters only for `--list`,
@@ -190,7 +195,14 @@ pub(crate) struct Popt<'a> {
 impl<'a> Popt<'a> {
     /// `argv` excludes the program name.
     pub(crate) fn new(argv: &'a [String]) -> Self {
-        Popt { argv, next: 0, cluster: None, options_done: false, leftovers: Vec::new(), leftover_pos: 0 }
+        Popt {
+            argv,
+            next: 0,
+            cluster: None,
+            options_done: false,
+            leftovers: Vec::new(),
+            leftover_pos: 0,
+        }
     }
 
     /// The word popt blames in error messages (`poptBadOption`): the last word consumed.
@@ -209,7 +221,10 @@ impl<'a> Popt<'a> {
                 let mut chars = rest.chars();
                 let c = chars.next().unwrap_or('\0');
                 let tail: String = chars.collect();
-                let spec = TABLE.iter().find(|s| s.short == Some(c)).ok_or(PoptError::UnknownOption)?;
+                let spec = TABLE
+                    .iter()
+                    .find(|s| s.short == Some(c))
+                    .ok_or(PoptError::UnknownOption)?;
                 let glued = if tail.is_empty() {
                     None
                 } else {
@@ -219,7 +234,10 @@ impl<'a> Popt<'a> {
                     if let Some(g) = glued {
                         self.cluster = Some(g);
                     }
-                    return Ok(Some(Opt { tag: spec.tag, arg: None }));
+                    return Ok(Some(Opt {
+                        tag: spec.tag,
+                        arg: None,
+                    }));
                 }
                 let arg = match glued {
                     Some(g) => Some(g),
@@ -244,7 +262,10 @@ impl<'a> Popt<'a> {
                     Some(i) => (&long[..i], Some(long[i + 1..].to_string())),
                     None => (long, None),
                 };
-                let spec = TABLE.iter().find(|s| s.long == name).ok_or(PoptError::UnknownOption)?;
+                let spec = TABLE
+                    .iter()
+                    .find(|s| s.long == name)
+                    .ok_or(PoptError::UnknownOption)?;
                 let arg = match (spec.arg, value) {
                     (Arg::None, Some(_)) => return Err(PoptError::UnwantedArgument),
                     (Arg::None, None) => None,
@@ -308,7 +329,14 @@ mod tests {
     #[test]
     fn clusters_glued_and_optional_arguments() {
         let (o, _) = scan("-Lnc");
-        assert_eq!(o, [(Tag::List, None), (Tag::Numeric, None), (Tag::Connection, None)]);
+        assert_eq!(
+            o,
+            [
+                (Tag::List, None),
+                (Tag::Numeric, None),
+                (Tag::Connection, None)
+            ]
+        );
         let (o, _) = scan("-At10.0.0.1:80 -p -s rr");
         assert_eq!(o[1], (Tag::Tcp, Some("10.0.0.1:80".into())));
         assert_eq!(o[2], (Tag::Persistent, None));

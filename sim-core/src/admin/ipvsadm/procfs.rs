@@ -26,7 +26,10 @@ impl Default for ProcParams {
     /// and the service order it printed implies a salt whose low byte is 0x40 (bits 0, 3
     /// and 4 were not constrained by the observation and are taken as 0).
     fn default() -> Self {
-        ProcParams { hz: 250, svc_hash_salt: 0x40 }
+        ProcParams {
+            hz: 250,
+            svc_hash_salt: 0x40,
+        }
     }
 }
 
@@ -64,7 +67,14 @@ pub fn kernel_service_order(snap: &IpvsSnapshot, salt: u32) -> Vec<&ServiceSnaps
         .services
         .iter()
         .enumerate()
-        .map(|(i, s)| (s.config.key.is_fwmark(), svc_bucket(&s.config.key, salt), usize::MAX - i, s))
+        .map(|(i, s)| {
+            (
+                s.config.key.is_fwmark(),
+                svc_bucket(&s.config.key, salt),
+                usize::MAX - i,
+                s,
+            )
+        })
         .collect();
     v.sort_by_key(|(f, b, newest, _)| (*f, *b, *newest));
     v.into_iter().map(|(.., s)| s).collect()
@@ -72,7 +82,11 @@ pub fn kernel_service_order(snap: &IpvsSnapshot, salt: u32) -> Vec<&ServiceSnaps
 
 /// `%pI6`: eight groups of four lowercase hex digits.
 fn full_v6(a: &Ipv6Addr) -> String {
-    a.segments().iter().map(|s| format!("{s:04x}")).collect::<Vec<_>>().join(":")
+    a.segments()
+        .iter()
+        .map(|s| format!("{s:04x}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn hex_addr(a: &IpAddr) -> String {
@@ -92,11 +106,27 @@ pub fn render_proc_ip_vs(snap: &IpvsSnapshot, params: &ProcParams) -> String {
         let cfg = &s.config;
         let ops = if cfg.one_packet() { "ops " } else { "" };
         match cfg.key {
-            ServiceKey::Addr { proto, addr: IpAddr::V6(a), port } => {
-                let _ = write!(out, "{}  [{}]:{port:04X} {} ", proto.name(), full_v6(&a), cfg.scheduler);
+            ServiceKey::Addr {
+                proto,
+                addr: IpAddr::V6(a),
+                port,
+            } => {
+                let _ = write!(
+                    out,
+                    "{}  [{}]:{port:04X} {} ",
+                    proto.name(),
+                    full_v6(&a),
+                    cfg.scheduler
+                );
             }
             ServiceKey::Addr { proto, addr, port } => {
-                let _ = write!(out, "{}  {}:{port:04X} {} {ops}", proto.name(), hex_addr(&addr), cfg.scheduler);
+                let _ = write!(
+                    out,
+                    "{}  {}:{port:04X} {} {ops} ",
+                    proto.name(),
+                    hex_addr(&addr),
+                    cfg.scheduler
+                );
             }
             ServiceKey::Fwmark { mark, .. } => {
                 let _ = write!(out, "FWM  {mark:08X} {} {ops}", cfg.scheduler);
@@ -136,7 +166,9 @@ pub fn render_proc_ip_vs(snap: &IpvsSnapshot, params: &ProcParams) -> String {
 
 /// `/proc/net/ip_vs_conn`.
 pub fn render_proc_ip_vs_conn(snap: &IpvsSnapshot) -> String {
-    let mut out = String::from("Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n");
+    let mut out = String::from(
+        "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n",
+    );
     for c in &snap.conns {
         let pe = match &c.pe {
             Some((name, data)) => format!(" {name} {data}"),

@@ -8,7 +8,9 @@
 use super::inet::port_to_service;
 use super::parse::ListFormat;
 use super::sort::{dests_in_order, services_in_order};
-use crate::admin::{svc_flags, Family, FwdMethod, Protocol, ServiceConfig, ServiceKey, SyncState, TunType};
+use crate::admin::{
+    svc_flags, Family, FwdMethod, Protocol, ServiceConfig, ServiceKey, SyncState, TunType,
+};
 use crate::ipvs::snapshot::{ConnSnapshot, DestSnapshot, IpvsSnapshot, ServiceSnapshot};
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr};
@@ -29,7 +31,9 @@ pub fn addr_port_name(addr: &IpAddr, port: u16, proto: Option<Protocol>, numeric
     let port = if numeric {
         port.to_string()
     } else {
-        port_to_service(port, proto).map(str::to_string).unwrap_or_else(|| port.to_string())
+        port_to_service(port, proto)
+            .map(str::to_string)
+            .unwrap_or_else(|| port.to_string())
     };
     match addr {
         IpAddr::V4(a) => format!("{a}:{port}"),
@@ -271,8 +275,12 @@ fn print_service_entry(out: &mut String, s: &ServiceSnapshot, style: Style) {
                         let _ = write!(out, " --tun-type gre {}", tun_flag_opt(c.tun_csum.flags()));
                     }
                     TunType::Gue => {
-                        let _ =
-                            write!(out, " --tun-type gue --tun-port {} {}", c.tun_port, tun_flag_opt(c.tun_csum.flags()));
+                        let _ = write!(
+                            out,
+                            " --tun-type gue --tun-port {} {}",
+                            c.tun_port,
+                            tun_flag_opt(c.tun_csum.flags())
+                        );
                     }
                     TunType::Ipip => out.push_str(" --tun-type ipip"),
                 }
@@ -287,7 +295,11 @@ fn print_service_entry(out: &mut String, s: &ServiceSnapshot, style: Style) {
             out.push('\n');
         } else if f.rate {
             let st = &d.stats;
-            let _ = write!(out, "  -> {dname:<28} {:>8} {:>8} {:>8}", st.cps, st.inpps, st.outpps);
+            let _ = write!(
+                out,
+                "  -> {dname:<28} {:>8} {:>8} {:>8}",
+                st.cps, st.inpps, st.outpps
+            );
             out.push_str(&largenum(st.inbps, ex));
             out.push_str(&largenum(st.outbps, ex));
             out.push('\n');
@@ -314,15 +326,28 @@ fn print_service_entry(out: &mut String, s: &ServiceSnapshot, style: Style) {
                 d.inactive
             );
         } else {
-            let _ = writeln!(out, "  -> {dname:<28} {:<7} {:<6} {:<10} {:<10}", c.fwd.name(), c.weight, d.active, d.inactive);
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<7} {:<6} {:<10} {:<10}",
+                c.fwd.name(),
+                c.weight,
+                d.active,
+                d.inactive
+            );
         }
     }
 }
 
 /// `ipvsadm -L [options]`: the version line, the title and every service.
 pub fn render_list(snap: &IpvsSnapshot, fmt: &ListFormat) -> String {
-    let style = Style { fmt: *fmt, rule: false };
-    let mut out = format!("IP Virtual Server version {IPVS_VERSION} (size={})\n", snap.conn_tab_size);
+    let style = Style {
+        fmt: *fmt,
+        rule: false,
+    };
+    let mut out = format!(
+        "IP Virtual Server version {IPVS_VERSION} (size={})\n",
+        snap.conn_tab_size
+    );
     out.push_str(title(style));
     for s in services_in_order(&snap.services, fmt.nosort) {
         print_service_entry(&mut out, s, style);
@@ -334,7 +359,10 @@ pub fn render_list(snap: &IpvsSnapshot, fmt: &ListFormat) -> String {
 /// `None` if the service does not exist.
 pub fn render_service(snap: &IpvsSnapshot, key: &ServiceKey, fmt: &ListFormat) -> Option<String> {
     let s = snap.services.iter().find(|s| s.config.key == *key)?;
-    let style = Style { fmt: *fmt, rule: false };
+    let style = Style {
+        fmt: *fmt,
+        rule: false,
+    };
     let mut out = title(style).to_string();
     print_service_entry(&mut out, s, style);
     Some(out)
@@ -342,7 +370,13 @@ pub fn render_service(snap: &IpvsSnapshot, key: &ServiceKey, fmt: &ListFormat) -
 
 /// `ipvsadm -S [-n]`: the table as commands, sorted like the listing.
 pub fn render_save(snap: &IpvsSnapshot, numeric: bool) -> String {
-    let style = Style { fmt: ListFormat { numeric, ..ListFormat::default() }, rule: true };
+    let style = Style {
+        fmt: ListFormat {
+            numeric,
+            ..ListFormat::default()
+        },
+        rule: true,
+    };
     let mut out = String::new();
     for s in services_in_order(&snap.services, false) {
         print_service_entry(&mut out, s, style);
@@ -377,7 +411,11 @@ fn conn_row(out: &mut String, c: &ConnSnapshot, fmt: &ListFormat) {
             );
         }
         _ => {
-            let _ = writeln!(out, "{:<3} {:<6} {:<11} {:<18} {:<18} {}", c.protocol, expire, c.state, cname, vname, dname);
+            let _ = writeln!(
+                out,
+                "{:<3} {:<6} {:<11} {:<18} {:<18} {}",
+                c.protocol, expire, c.state, cname, vname, dname
+            );
         }
     }
 }
@@ -399,7 +437,10 @@ pub fn render_connections(snap: &IpvsSnapshot, fmt: &ListFormat) -> String {
 /// `ipvsadm -L --timeout`.
 pub fn render_timeout(snap: &IpvsSnapshot) -> String {
     let t = snap.timeouts;
-    format!("Timeout (tcp tcpfin udp): {} {} {}\n", t.tcp, t.tcp_fin, t.udp)
+    format!(
+        "Timeout (tcp tcpfin udp): {} {} {}\n",
+        t.tcp, t.tcp_fin, t.udp
+    )
 }
 
 /// Sync-daemon defaults the kernel fills in when a daemon starts without them.
@@ -413,7 +454,9 @@ pub const DEFAULT_SYNC_TTL: u8 = 1;
 pub fn render_daemon(snap: &IpvsSnapshot) -> String {
     let mut out = String::new();
     for state in [SyncState::Master, SyncState::Backup] {
-        let Some(d) = snap.daemons.iter().find(|d| d.state == state) else { continue };
+        let Some(d) = snap.daemons.iter().find(|d| d.state == state) else {
+            continue;
+        };
         let kind = match state {
             SyncState::Master => "master",
             SyncState::Backup => "backup",

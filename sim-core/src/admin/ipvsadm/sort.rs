@@ -93,7 +93,10 @@ pub(crate) fn cmp_services(a: &ServiceKey, b: &ServiceKey) -> i32 {
         return r;
     }
     let r = if s1.af == i32::from(Family::Inet6.number()) {
-        (0..4).map(|i| wrap_diff(s1.addr[i], s2.addr[i])).find(|r| *r != 0).unwrap_or(0)
+        (0..4)
+            .map(|i| wrap_diff(s1.addr[i], s2.addr[i]))
+            .find(|r| *r != 0)
+            .unwrap_or(0)
     } else {
         wrap_diff(s1.addr[0], s2.addr[0])
     };
@@ -107,7 +110,10 @@ pub(crate) fn cmp_services(a: &ServiceKey, b: &ServiceKey) -> i32 {
 pub(crate) fn cmp_dests(a: &IpAddr, aport: u16, b: &IpAddr, bport: u16) -> i32 {
     let (w1, w2) = (addr_words(a), addr_words(b));
     let r = if a.is_ipv6() {
-        (0..4).map(|i| wrap_diff(w1[i], w2[i])).find(|r| *r != 0).unwrap_or(0)
+        (0..4)
+            .map(|i| wrap_diff(w1[i], w2[i]))
+            .find(|r| *r != 0)
+            .unwrap_or(0)
     } else {
         wrap_diff(w1[0], w2[0])
     };
@@ -118,10 +124,15 @@ pub(crate) fn cmp_dests(a: &IpAddr, aport: u16, b: &IpAddr, bport: u16) -> i32 {
 }
 
 /// Services in listing order (sorted unless `nosort`, which keeps dump order).
-pub(crate) fn services_in_order(services: &[ServiceSnapshot], nosort: bool) -> Vec<&ServiceSnapshot> {
+pub(crate) fn services_in_order(
+    services: &[ServiceSnapshot],
+    nosort: bool,
+) -> Vec<&ServiceSnapshot> {
     let mut v: Vec<&ServiceSnapshot> = services.iter().collect();
     if !nosort {
-        glibc_msort(&mut v, &|a: &&ServiceSnapshot, b: &&ServiceSnapshot| cmp_services(&a.config.key, &b.config.key));
+        glibc_msort(&mut v, &|a: &&ServiceSnapshot, b: &&ServiceSnapshot| {
+            cmp_services(&a.config.key, &b.config.key)
+        });
     }
     v
 }
@@ -143,7 +154,11 @@ mod tests {
     use crate::admin::Protocol;
 
     fn key(a: &str, port: u16) -> ServiceKey {
-        ServiceKey::Addr { proto: Protocol::Tcp, addr: a.parse().unwrap(), port }
+        ServiceKey::Addr {
+            proto: Protocol::Tcp,
+            addr: a.parse().unwrap(),
+            port,
+        }
     }
 
     #[test]
@@ -152,9 +167,19 @@ mod tests {
         assert!(cmp_services(&key("192.168.0.1", 80), &key("10.0.0.1", 80)) < 0);
         assert!(cmp_services(&key("10.0.0.1", 80), &key("10.0.0.2", 80)) < 0);
         assert!(cmp_services(&key("10.0.0.1", 80), &key("10.0.0.1", 443)) < 0);
-        let fwm = ServiceKey::Fwmark { mark: 1, family: Family::Inet };
+        let fwm = ServiceKey::Fwmark {
+            mark: 1,
+            family: Family::Inet,
+        };
         assert!(cmp_services(&key("10.0.0.1", 80), &fwm) < 0);
-        assert!(cmp_dests(&"192.168.10.11".parse().unwrap(), 80, &"10.0.0.1".parse().unwrap(), 80) < 0);
+        assert!(
+            cmp_dests(
+                &"192.168.10.11".parse().unwrap(),
+                80,
+                &"10.0.0.1".parse().unwrap(),
+                80
+            ) < 0
+        );
     }
 
     #[test]

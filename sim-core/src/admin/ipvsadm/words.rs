@@ -13,7 +13,12 @@ pub struct WordsError {
 
 impl std::fmt::Display for WordsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unexpected end of line while looking for matching `{}' (opened at column {})", self.quote, self.offset + 1)
+        write!(
+            f,
+            "unexpected end of line while looking for matching `{}' (opened at column {})",
+            self.quote,
+            self.offset + 1
+        )
     }
 }
 
@@ -38,7 +43,12 @@ pub fn split_words(line: &str) -> Result<Vec<String>, WordsError> {
                     match chars.next() {
                         Some((_, '\'')) => break,
                         Some((_, ch)) => cur.push(ch),
-                        None => return Err(WordsError { offset: i, quote: '\'' }),
+                        None => {
+                            return Err(WordsError {
+                                offset: i,
+                                quote: '\'',
+                            })
+                        }
                     }
                 }
             }
@@ -58,7 +68,12 @@ pub fn split_words(line: &str) -> Result<Vec<String>, WordsError> {
                             _ => cur.push('\\'),
                         },
                         Some((_, ch)) => cur.push(ch),
-                        None => return Err(WordsError { offset: i, quote: '"' }),
+                        None => {
+                            return Err(WordsError {
+                                offset: i,
+                                quote: '"',
+                            })
+                        }
                     }
                 }
             }
@@ -88,8 +103,14 @@ mod tests {
 
     #[test]
     fn quoting() {
-        assert_eq!(split_words("ipvsadm -A -t '[2001:db8::1]:80'").unwrap(), ["ipvsadm", "-A", "-t", "[2001:db8::1]:80"]);
-        assert_eq!(split_words(r#"a "b c" d\ e '' # comment"#).unwrap(), ["a", "b c", "d e", ""]);
+        assert_eq!(
+            split_words("ipvsadm -A -t '[2001:db8::1]:80'").unwrap(),
+            ["ipvsadm", "-A", "-t", "[2001:db8::1]:80"]
+        );
+        assert_eq!(
+            split_words(r#"a "b c" d\ e '' # comment"#).unwrap(),
+            ["a", "b c", "d e", ""]
+        );
         assert_eq!(split_words(r#""a\"b\x""#).unwrap(), [r#"a"b\x"#]);
         assert_eq!(split_words("a#b").unwrap(), ["a#b"]);
         assert!(split_words("-t 'x").is_err());
