@@ -51,7 +51,10 @@ pub fn run(a: RunArgs) -> Result<i32> {
     if let Some(seg) = &a.segment {
         if !sim.world.segments.iter().any(|s| &s.name == seg) {
             let names: Vec<&str> = sim.world.segments.iter().map(|s| s.name.as_str()).collect();
-            eprintln!("--segment: no segment `{seg}` in this scenario (it has: {})", names.join(", "));
+            eprintln!(
+                "--segment: no segment `{seg}` in this scenario (it has: {})",
+                names.join(", ")
+            );
             return Ok(2);
         }
     }
@@ -63,8 +66,10 @@ pub fn run(a: RunArgs) -> Result<i32> {
     let bar = if long && !a.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         let b = indicatif::ProgressBar::new(sim.end.0 / 1_000_000);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} simulated {pos}/{len} ms [{bar:40}] {per_sec} eta {eta}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} simulated {pos}/{len} ms [{bar:40}] {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(b)
     } else {
@@ -80,7 +85,9 @@ pub fn run(a: RunArgs) -> Result<i32> {
     }
 
     if let Some(path) = &a.trace {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?);
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?,
+        );
         for r in &sim.world.trace.records {
             serde_json::to_writer(&mut f, r)?;
             f.write_all(b"\n")?;
@@ -92,7 +99,9 @@ pub fn run(a: RunArgs) -> Result<i32> {
         std::fs::write(path, bytes).with_context(|| format!("cannot write {path}"))?;
     }
     if let Some(path) = &a.decisions {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?);
+        let mut f = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("cannot create {path}"))?,
+        );
         for (director, d) in &sim.world.decisions {
             let line = serde_json::json!({
                 "t": d.time.as_secs_f64(),
@@ -136,7 +145,10 @@ pub fn check(path: &str, json: bool) -> Result<i32> {
         }
     };
     let diags = sc.check();
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diags.len() - errors;
     if json {
         println!("{}", serde_json::to_string_pretty(&diags)?);
@@ -153,12 +165,22 @@ pub fn list() -> Result<i32> {
     let mut rows = Vec::new();
     for b in lvslab_sim::bundled::ALL {
         if let Ok(sc) = lvslab_sim::scenario::Scenario::parse(b.name, b.text) {
-            rows.push((sc.spec.scenario.kind, sc.spec.scenario.order, b.name, sc.spec.scenario.title.clone()));
+            rows.push((
+                sc.spec.scenario.kind,
+                sc.spec.scenario.order,
+                b.name,
+                sc.spec.scenario.title.clone(),
+            ));
         }
     }
     rows.sort();
     for (kind, _, name, title) in rows {
-        println!("{:<10} {:<22} {}", format!("{kind:?}").to_lowercase(), name, title);
+        println!(
+            "{:<10} {:<22} {}",
+            format!("{kind:?}").to_lowercase(),
+            name,
+            title
+        );
     }
     Ok(0)
 }

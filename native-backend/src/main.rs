@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand};
 use lvslab::cmd_run;
 
 #[derive(Parser)]
-#[command(name = "lvslab", version, about = "Simulate Linux Virtual Server (IPVS) clusters packet by packet, validate designs, and deploy them to a real director")]
+#[command(
+    name = "lvslab",
+    version,
+    about = "Simulate Linux Virtual Server (IPVS) clusters packet by packet, validate designs, and deploy them to a real director"
+)]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -55,9 +59,27 @@ enum Cmd {
 fn main() {
     let cli = Cli::parse();
     let res = match cli.cmd {
-        Cmd::Run { scenario, seed, duration, json, trace, pcap, segment, decisions, quiet } => {
-            cmd_run::run(cmd_run::RunArgs { scenario, seed, duration, json, trace, pcap, segment, decisions, quiet })
-        }
+        Cmd::Run {
+            scenario,
+            seed,
+            duration,
+            json,
+            trace,
+            pcap,
+            segment,
+            decisions,
+            quiet,
+        } => cmd_run::run(cmd_run::RunArgs {
+            scenario,
+            seed,
+            duration,
+            json,
+            trace,
+            pcap,
+            segment,
+            decisions,
+            quiet,
+        }),
         Cmd::Check { scenario, json } => cmd_run::check(&scenario, json),
         Cmd::List => cmd_run::list(),
     };

@@ -8,7 +8,10 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{}", render(.0))]
     Invalid(Vec<Diagnostic>),
 }
@@ -24,14 +27,20 @@ fn render(d: &[Diagnostic]) -> String {
 pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
     let p = Path::new(path);
     let (name, text) = if p.exists() {
-        let text = std::fs::read_to_string(p).map_err(|e| ScenarioError::Read { path: path.into(), source: e })?;
+        let text = std::fs::read_to_string(p).map_err(|e| ScenarioError::Read {
+            path: path.into(),
+            source: e,
+        })?;
         (path.to_string(), text)
     } else if let Some(b) = lvslab_sim::bundled::find(path) {
         (format!("scenarios/{}.toml", b.name), b.text.to_string())
     } else {
         return Err(ScenarioError::Read {
             path: path.into(),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file, and no bundled scenario of that name (see `lvslab list`)"),
+            source: std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such file, and no bundled scenario of that name (see `lvslab list`)",
+            ),
         });
     };
     Scenario::parse(&name, &text).map_err(ScenarioError::Invalid)

@@ -61,27 +61,44 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn drop(&mut self, node: &str, reason: &str) {
-        *self.drops.entry((node.to_string(), reason.to_string())).or_insert(0) += 1;
+        *self
+            .drops
+            .entry((node.to_string(), reason.to_string()))
+            .or_insert(0) += 1;
     }
     pub fn complete(&mut self, now: SimTime, workload: &str, latency_ns: u64, server: &str) {
         self.requests_completed += 1;
         self.latencies.push(latency_ns);
         *self.answered_by.entry(server.to_string()).or_insert(0) += 1;
-        self.per_workload.entry(workload.to_string()).or_insert((0, 0)).0 += 1;
+        self.per_workload
+            .entry(workload.to_string())
+            .or_insert((0, 0))
+            .0 += 1;
         let sec = now.whole_secs();
-        *self.completions_per_sec.entry((sec, server.to_string())).or_insert(0) += 1;
-        self.latency_per_sec.entry(sec).or_default().push(latency_ns);
+        *self
+            .completions_per_sec
+            .entry((sec, server.to_string()))
+            .or_insert(0) += 1;
+        self.latency_per_sec
+            .entry(sec)
+            .or_default()
+            .push(latency_ns);
     }
     pub fn fail(&mut self, workload: &str, reason: &str) {
         self.requests_failed += 1;
         *self.failures.entry(reason.to_string()).or_insert(0) += 1;
-        self.per_workload.entry(workload.to_string()).or_insert((0, 0)).1 += 1;
+        self.per_workload
+            .entry(workload.to_string())
+            .or_insert((0, 0))
+            .1 += 1;
     }
     pub fn server(&mut self, host: &str, port: u16) -> &mut ServerCounters {
         self.servers.entry((host.to_string(), port)).or_default()
     }
     pub fn iface(&mut self, host: &str, iface: &str) -> &mut IfaceCounters {
-        self.ifaces.entry((host.to_string(), iface.to_string())).or_default()
+        self.ifaces
+            .entry((host.to_string(), iface.to_string()))
+            .or_default()
     }
 }
 

@@ -71,7 +71,7 @@ impl SimDuration {
     pub fn as_millis_f64(self) -> f64 {
         self.0 as f64 / 1_000_000.0
     }
-    pub fn mul(self, k: u64) -> SimDuration {
+    pub fn times(self, k: u64) -> SimDuration {
         SimDuration(self.0.saturating_mul(k))
     }
 }

@@ -130,7 +130,13 @@ pub fn summarize_ip(p: &Ipv4Packet) -> IpSummary {
                 len: t.payload.len,
             })
         }
-        IpPayload::Udp(u) => s.udp = Some(UdpSummary { sport: u.sport, dport: u.dport, len: u.payload.len }),
+        IpPayload::Udp(u) => {
+            s.udp = Some(UdpSummary {
+                sport: u.sport,
+                dport: u.dport,
+                len: u.payload.len,
+            })
+        }
         IpPayload::Icmp(i) => {
             s.icmp = Some(match i {
                 IcmpMessage::EchoRequest { .. } => "echo request".into(),
@@ -146,7 +152,10 @@ pub fn summarize_ip(p: &Ipv4Packet) -> IpSummary {
         }
         IpPayload::Ipip(inner) => s.inner = Some(Box::new(summarize_ip(inner))),
         IpPayload::Vrrp(v) => {
-            s.vrrp = Some(format!("v{} vrid {} prio {} intvl {}cs", v.version, v.vrid, v.priority, v.adver_int_cs))
+            s.vrrp = Some(format!(
+                "v{} vrid {} prio {} intvl {}cs",
+                v.version, v.vrid, v.priority, v.adver_int_cs
+            ))
         }
     }
     s
@@ -187,7 +196,11 @@ pub fn record(
         dir,
         pkt,
         parent,
-        eth: EthSummary { src: frame.src.to_string(), dst: frame.dst.to_string(), ethertype },
+        eth: EthSummary {
+            src: frame.src.to_string(),
+            dst: frame.dst.to_string(),
+            ethertype,
+        },
         arp,
         ip,
         summary: crate::wire::summarize(frame),

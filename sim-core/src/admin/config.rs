@@ -649,7 +649,8 @@ fn validate_dest(svc: &ServiceConfig, d: &DestConfig) -> Result<(), IpvsError> {
     if d.weight < 0 {
         return Err(IpvsError::Range("weight must not be negative".into()));
     }
-    if d.l_threshold > d.u_threshold && d.u_threshold != 0 {
+    // The kernel checks this even when u_threshold is 0 (no upper bound).
+    if d.l_threshold > d.u_threshold {
         return Err(IpvsError::Range(
             "lower threshold above upper threshold".into(),
         ));

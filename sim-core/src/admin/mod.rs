@@ -10,5 +10,11 @@ use crate::ipvs::snapshot::IpvsSnapshot;
 
 /// `ipvsadm -Ln` text of a snapshot.
 pub fn render_list(snap: &IpvsSnapshot) -> String {
-    ipvsadm::render::render_list(snap, &ipvsadm::parse::ListFormat { numeric: true, ..Default::default() })
+    ipvsadm::render::render_list(
+        snap,
+        &ipvsadm::parse::ListFormat {
+            numeric: true,
+            ..Default::default()
+        },
+    )
 }

@@ -17,44 +17,107 @@ use world::{Notice, World};
 /// A host timer (re-armed lazily: stale ones are recognised and ignored).
 #[derive(Clone, Debug, PartialEq)]
 pub enum HostTimer {
-    Tcp { conn: u64, at: SimTime },
-    ArpRetry { iface: u32, ip: Ipv4Addr },
-    ArpProbe { iface: u32, ip: Ipv4Addr },
-    Ipvs { at: SimTime },
-    ServiceDone { conn: u64, port: u16 },
-    RequestTimeout { conn: u64 },
-    HoldClose { conn: u64 },
-    UdpTimeout { src: Ipv4Addr, port: u16 },
-    UdpReply { to: (Ipv4Addr, u16), from: (Ipv4Addr, u16), bytes: u32 },
+    Tcp {
+        conn: u64,
+        at: SimTime,
+    },
+    ArpRetry {
+        iface: u32,
+        ip: Ipv4Addr,
+    },
+    ArpProbe {
+        iface: u32,
+        ip: Ipv4Addr,
+    },
+    Ipvs {
+        at: SimTime,
+    },
+    ServiceDone {
+        conn: u64,
+        port: u16,
+    },
+    RequestTimeout {
+        conn: u64,
+    },
+    HoldClose {
+        conn: u64,
+    },
+    UdpTimeout {
+        src: Ipv4Addr,
+        port: u16,
+    },
+    UdpReply {
+        to: (Ipv4Addr, u16),
+        from: (Ipv4Addr, u16),
+        bytes: u32,
+    },
 }
 
 /// Everything that can happen.
 #[derive(Clone, Debug)]
 pub enum Event {
     /// A frame reaches a segment's switch from one of its ports.
-    SwitchIn { seg: u32, port: u32, pkt: u64, frame: Box<Frame> },
+    SwitchIn {
+        seg: u32,
+        port: u32,
+        pkt: u64,
+        frame: Box<Frame>,
+    },
     /// A frame reaches a host's interface.
-    HostRx { node: u32, iface: u32, pkt: u64, frame: Box<Frame> },
-    Timer { node: u32, timer: HostTimer },
+    HostRx {
+        node: u32,
+        iface: u32,
+        pkt: u64,
+        frame: Box<Frame>,
+    },
+    Timer {
+        node: u32,
+        timer: HostTimer,
+    },
     /// The next connection of a workload is due.
-    Arrival { workload: u32 },
-    Fault { index: u32 },
+    Arrival {
+        workload: u32,
+    },
+    Fault {
+        index: u32,
+    },
 }
 
 /// A change to the model at a point in time.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FaultAction {
     /// The host crashes: it stops answering and loses its connections.
-    HostDown { host: usize },
+    HostDown {
+        host: usize,
+    },
     /// The host comes back (with empty caches).
-    HostUp { host: usize },
-    LinkDown { host: usize, iface: usize },
-    LinkUp { host: usize, iface: usize },
-    Sysctl { host: usize, name: String, value: i64 },
+    HostUp {
+        host: usize,
+    },
+    LinkDown {
+        host: usize,
+        iface: usize,
+    },
+    LinkUp {
+        host: usize,
+        iface: usize,
+    },
+    Sysctl {
+        host: usize,
+        name: String,
+        value: i64,
+    },
     /// An IPVS operation on a director (e.g. from an ipvsadm command line).
-    Ipvs { host: usize, op: IpvsOp },
+    Ipvs {
+        host: usize,
+        op: IpvsOp,
+    },
     /// Multiply a server application's service times.
-    Slow { host: usize, port: u16, factor: f64 },
+    Slow {
+        host: usize,
+        port: u16,
+        factor: f64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -108,7 +171,15 @@ impl Simulation {
             seed,
             world,
             hosts,
-            workloads: workloads.into_iter().map(|(spec, rng)| WorkloadRt { spec, rng, issued: 0, next_src: 0 }).collect(),
+            workloads: workloads
+                .into_iter()
+                .map(|(spec, rng)| WorkloadRt {
+                    spec,
+                    rng,
+                    issued: 0,
+                    next_src: 0,
+                })
+                .collect(),
             faults,
             end,
             log: Vec::new(),
@@ -116,7 +187,8 @@ impl Simulation {
             console_results: Vec::new(),
         };
         for (i, w) in sim.workloads.iter().enumerate() {
-            sim.world.schedule(w.spec.start, Event::Arrival { workload: i as u32 });
+            sim.world
+                .schedule(w.spec.start, Event::Arrival { workload: i as u32 });
         }
         for (i, f) in sim.faults.iter().enumerate() {
             sim.world.schedule(f.at, Event::Fault { index: i as u32 });
@@ -138,11 +210,23 @@ impl Simulation {
         self.world.now = at;
         self.world.metrics.events += 1;
         match ev {
-            Event::SwitchIn { seg, port, pkt, frame } => self.world.switch(seg as usize, port as usize, pkt, frame),
-            Event::HostRx { node, iface, pkt, frame } => {
+            Event::SwitchIn {
+                seg,
+                port,
+                pkt,
+                frame,
+            } => self.world.switch(seg as usize, port as usize, pkt, frame),
+            Event::HostRx {
+                node,
+                iface,
+                pkt,
+                frame,
+            } => {
                 self.hosts[node as usize].receive(&mut self.world, iface as usize, *frame, pkt);
             }
-            Event::Timer { node, timer } => self.hosts[node as usize].on_timer(&mut self.world, timer),
+            Event::Timer { node, timer } => {
+                self.hosts[node as usize].on_timer(&mut self.world, timer)
+            }
             Event::Arrival { workload } => self.arrival(workload as usize),
             Event::Fault { index } => self.apply_fault(index as usize),
         }
@@ -197,11 +281,18 @@ impl Simulation {
                     if let Some(w) = self.workloads.get_mut(workload) {
                         if let Arrival::Sequential { think } = w.spec.arrival {
                             let at = self.world.now + think;
-                            self.world.schedule(at, Event::Arrival { workload: workload as u32 });
+                            self.world.schedule(
+                                at,
+                                Event::Arrival {
+                                    workload: workload as u32,
+                                },
+                            );
                         }
                     }
                 }
-                Notice::ConsoleConnect { tag, outcome } => self.console_results.push((tag, outcome)),
+                Notice::ConsoleConnect { tag, outcome } => {
+                    self.console_results.push((tag, outcome))
+                }
             }
         }
     }
@@ -209,7 +300,9 @@ impl Simulation {
     fn arrival(&mut self, i: usize) {
         let now = self.world.now;
         let w = &mut self.workloads[i];
-        if w.spec.connections.map(|n| w.issued >= n).unwrap_or(false) || w.spec.stop.map(|s| now >= s).unwrap_or(false) {
+        if w.spec.connections.map(|n| w.issued >= n).unwrap_or(false)
+            || w.spec.stop.map(|s| now >= s).unwrap_or(false)
+        {
             return;
         }
         w.issued += 1;
@@ -226,7 +319,8 @@ impl Simulation {
             Arrival::Sequential { .. } => None,
         };
         if let Some(d) = next {
-            self.world.schedule(now + d, Event::Arrival { workload: i as u32 });
+            self.world
+                .schedule(now + d, Event::Arrival { workload: i as u32 });
         }
         let spec = w.spec.clone();
         let client = spec.client;
@@ -249,13 +343,22 @@ impl Simulation {
         match a {
             FaultAction::HostDown { host } => self.hosts[*host].crash(),
             FaultAction::HostUp { host } => self.hosts[*host].recover(),
-            FaultAction::LinkDown { host, iface } => self.hosts[*host].set_link(&mut self.world, *iface, false),
-            FaultAction::LinkUp { host, iface } => self.hosts[*host].set_link(&mut self.world, *iface, true),
-            FaultAction::Sysctl { host, name, value } => self.hosts[*host].set_sysctl(name, *value)?,
+            FaultAction::LinkDown { host, iface } => {
+                self.hosts[*host].set_link(&mut self.world, *iface, false)
+            }
+            FaultAction::LinkUp { host, iface } => {
+                self.hosts[*host].set_link(&mut self.world, *iface, true)
+            }
+            FaultAction::Sysctl { host, name, value } => {
+                self.hosts[*host].set_sysctl(name, *value)?
+            }
             FaultAction::Ipvs { host, op } => {
                 let now = self.world.now;
                 let h = &mut self.hosts[*host];
-                let ipvs = h.ipvs.as_mut().ok_or_else(|| format!("{} runs no IPVS", h.name))?;
+                let ipvs = h
+                    .ipvs
+                    .as_mut()
+                    .ok_or_else(|| format!("{} runs no IPVS", h.name))?;
                 ipvs.apply(now, op).map_err(|e| e.to_string())?;
                 h.ipvs_changed(&mut self.world);
             }
@@ -283,7 +386,12 @@ impl Simulation {
         let tag = self.console_tags;
         let idx = self.workloads.len();
         let rng = SimRng::from_seed(tag);
-        self.workloads.push(WorkloadRt { spec: spec.clone(), rng, issued: 1, next_src: 0 });
+        self.workloads.push(WorkloadRt {
+            spec: spec.clone(),
+            rng,
+            issued: 1,
+            next_src: 0,
+        });
         self.hosts[host].start_request(&mut self.world, idx, &spec, src, Some(tag));
         self.drain_notices();
         tag

@@ -109,15 +109,29 @@ impl Simulation {
         let mut lat = m.latencies.clone();
         lat.sort_unstable();
         let ms = |ns: u64| ns as f64 / 1e6;
-        let mean = if lat.is_empty() { 0.0 } else { lat.iter().map(|x| *x as f64).sum::<f64>() / lat.len() as f64 / 1e6 };
+        let mean = if lat.is_empty() {
+            0.0
+        } else {
+            lat.iter().map(|x| *x as f64).sum::<f64>() / lat.len() as f64 / 1e6
+        };
         let mut real_servers = Vec::new();
         for h in &self.hosts {
             if h.role != Role::RealServer && h.servers.is_empty() {
                 continue;
             }
-            let address = h.ifaces.iter().filter(|i| i.kind == crate::net::IfaceKind::Ethernet).find_map(|i| i.primary()).map(|a| a.to_string()).unwrap_or_default();
+            let address = h
+                .ifaces
+                .iter()
+                .filter(|i| i.kind == crate::net::IfaceKind::Ethernet)
+                .find_map(|i| i.primary())
+                .map(|a| a.to_string())
+                .unwrap_or_default();
             for (_, port) in h.servers.keys() {
-                let c = m.servers.get(&(h.name.clone(), *port)).cloned().unwrap_or_default();
+                let c = m
+                    .servers
+                    .get(&(h.name.clone(), *port))
+                    .cloned()
+                    .unwrap_or_default();
                 real_servers.push(RealServerReport {
                     host: h.name.clone(),
                     address: address.clone(),
@@ -149,8 +163,18 @@ impl Simulation {
                 .iter()
                 .filter(|i| i.kind == crate::net::IfaceKind::Ethernet)
                 .map(|i| {
-                    let c = m.ifaces.get(&(h.name.clone(), i.name.clone())).cloned().unwrap_or_default();
-                    IfaceReport { name: i.name.clone(), rx_packets: c.rx_packets, rx_bytes: c.rx_bytes, tx_packets: c.tx_packets, tx_bytes: c.tx_bytes }
+                    let c = m
+                        .ifaces
+                        .get(&(h.name.clone(), i.name.clone()))
+                        .cloned()
+                        .unwrap_or_default();
+                    IfaceReport {
+                        name: i.name.clone(),
+                        rx_packets: c.rx_packets,
+                        rx_bytes: c.rx_bytes,
+                        tx_packets: c.tx_packets,
+                        tx_bytes: c.tx_bytes,
+                    }
                 })
                 .collect();
             directors.push(DirectorReport {
@@ -165,7 +189,10 @@ impl Simulation {
             });
         }
         let mac_owner = |mac: &str| -> Option<String> {
-            self.hosts.iter().find(|h| h.ifaces.iter().any(|i| i.mac.to_string() == mac)).map(|h| h.name.clone())
+            self.hosts
+                .iter()
+                .find(|h| h.ifaces.iter().any(|i| i.mac.to_string() == mac))
+                .map(|h| h.name.clone())
         };
         let arp = self
             .hosts
@@ -178,7 +205,13 @@ impl Simulation {
                     .into_iter()
                     .map(|r| {
                         let mac = r.mac.map(|m| m.to_string()).unwrap_or_default();
-                        ArpEntryReport { iface: h.ifaces[r.iface].name.clone(), ip: r.ip.to_string(), owner: mac_owner(&mac), mac, state: r.state.to_string() }
+                        ArpEntryReport {
+                            iface: h.ifaces[r.iface].name.clone(),
+                            ip: r.ip.to_string(),
+                            owner: mac_owner(&mac),
+                            mac,
+                            state: r.state.to_string(),
+                        }
                     })
                     .collect(),
             })
@@ -191,7 +224,14 @@ impl Simulation {
                 sent: m.requests_sent,
                 completed: m.requests_completed,
                 failed: m.requests_failed,
-                failures: m.failures.iter().map(|(r, c)| Reason { reason: r.clone(), count: *c }).collect(),
+                failures: m
+                    .failures
+                    .iter()
+                    .map(|(r, c)| Reason {
+                        reason: r.clone(),
+                        count: *c,
+                    })
+                    .collect(),
             },
             latency_ms: Latency {
                 p50: ms(percentile(&lat, 50.0)),
@@ -202,7 +242,15 @@ impl Simulation {
             },
             real_servers,
             directors,
-            drops: m.drops.iter().map(|((n, r), c)| Drop { node: n.clone(), reason: r.clone(), count: *c }).collect(),
+            drops: m
+                .drops
+                .iter()
+                .map(|((n, r), c)| Drop {
+                    node: n.clone(),
+                    reason: r.clone(),
+                    count: *c,
+                })
+                .collect(),
             arp,
             log: self.log.clone(),
             events: m.events,
@@ -216,27 +264,69 @@ impl Report {
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
-        let _ = writeln!(s, "scenario {}  seed {}  simulated {:.3} s  ({} events, {} frames)", self.scenario, self.seed, self.duration_s, self.events, self.frames);
+        let _ = writeln!(
+            s,
+            "scenario {}  seed {}  simulated {:.3} s  ({} events, {} frames)",
+            self.scenario, self.seed, self.duration_s, self.events, self.frames
+        );
         let r = &self.requests;
-        let _ = writeln!(s, "\nrequests: {} sent, {} completed, {} failed", r.sent, r.completed, r.failed);
+        let _ = writeln!(
+            s,
+            "\nrequests: {} sent, {} completed, {} failed",
+            r.sent, r.completed, r.failed
+        );
         for f in &r.failures {
             let _ = writeln!(s, "  failed: {:>6}  {}", f.count, f.reason);
         }
         let l = &self.latency_ms;
-        let _ = writeln!(s, "latency: p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  max {:.3} ms", l.p50, l.p90, l.p99, l.max);
+        let _ = writeln!(
+            s,
+            "latency: p50 {:.3} ms  p90 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
+            l.p50, l.p90, l.p99, l.max
+        );
         if !self.real_servers.is_empty() {
             let _ = writeln!(s, "\nreal servers:");
-            let _ = writeln!(s, "  {:<12} {:<16} {:>6} {:>11} {:>9} {:>10} {:>10}", "host", "address", "port", "connections", "requests", "bytes in", "bytes out");
+            let _ = writeln!(
+                s,
+                "  {:<12} {:<16} {:>6} {:>11} {:>9} {:>10} {:>10}",
+                "host", "address", "port", "connections", "requests", "bytes in", "bytes out"
+            );
             for rs in &self.real_servers {
-                let _ = writeln!(s, "  {:<12} {:<16} {:>6} {:>11} {:>9} {:>10} {:>10}", rs.host, rs.address, rs.port, rs.connections, rs.requests, rs.bytes_in, rs.bytes_out);
+                let _ = writeln!(
+                    s,
+                    "  {:<12} {:<16} {:>6} {:>11} {:>9} {:>10} {:>10}",
+                    rs.host,
+                    rs.address,
+                    rs.port,
+                    rs.connections,
+                    rs.requests,
+                    rs.bytes_in,
+                    rs.bytes_out
+                );
             }
         }
         for d in &self.directors {
-            let _ = writeln!(s, "\ndirector {}: {} connections scheduled", d.host, d.connections);
-            let _ = writeln!(s, "  inbound  (client -> real server): {} packets, {} bytes", d.inbound_packets, d.inbound_bytes);
-            let _ = writeln!(s, "  outbound (real server -> client): {} packets, {} bytes", d.outbound_packets, d.outbound_bytes);
+            let _ = writeln!(
+                s,
+                "\ndirector {}: {} connections scheduled",
+                d.host, d.connections
+            );
+            let _ = writeln!(
+                s,
+                "  inbound  (client -> real server): {} packets, {} bytes",
+                d.inbound_packets, d.inbound_bytes
+            );
+            let _ = writeln!(
+                s,
+                "  outbound (real server -> client): {} packets, {} bytes",
+                d.outbound_packets, d.outbound_bytes
+            );
             for i in &d.interfaces {
-                let _ = writeln!(s, "  {:<6} rx {} packets / {} bytes, tx {} packets / {} bytes", i.name, i.rx_packets, i.rx_bytes, i.tx_packets, i.tx_bytes);
+                let _ = writeln!(
+                    s,
+                    "  {:<6} rx {} packets / {} bytes, tx {} packets / {} bytes",
+                    i.name, i.rx_packets, i.rx_bytes, i.tx_packets, i.tx_bytes
+                );
             }
             let _ = writeln!(s, "\n$ ipvsadm -Ln   (on {})\n{}", d.host, d.ipvsadm);
         }

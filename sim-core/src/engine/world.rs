@@ -18,7 +18,10 @@ pub enum Notice {
     /// A request of this workload finished (completed or failed).
     RequestFinished { workload: usize },
     /// A connection opened by the console finished connecting (or failed).
-    ConsoleConnect { tag: u64, outcome: Result<(), String> },
+    ConsoleConnect {
+        tag: u64,
+        outcome: Result<(), String>,
+    },
 }
 
 pub struct World {
@@ -56,7 +59,13 @@ impl World {
     }
 
     pub fn timer(&mut self, node: usize, at: SimTime, timer: HostTimer) {
-        self.queue.push(at, Event::Timer { node: node as u32, timer });
+        self.queue.push(
+            at,
+            Event::Timer {
+                node: node as u32,
+                timer,
+            },
+        );
     }
 
     /// Puts a frame on the segment the interface is plugged into. Returns its packet id.
@@ -90,7 +99,9 @@ impl World {
         }
         let s = &mut self.segments[seg];
         if self.trace.capture {
-            self.trace.frames.push((self.now, s.name.clone(), frame.clone()));
+            self.trace
+                .frames
+                .push((self.now, s.name.clone(), frame.clone()));
         }
         let _ = node;
         if !s.ports[port].connected {
@@ -101,10 +112,22 @@ impl World {
             return Some(pkt);
         }
         let half = SimDuration(s.link.latency.0 / 2);
-        let jitter = if s.link.jitter.0 > 0 { SimDuration(self.link_rng.below(s.link.jitter.0 + 1)) } else { SimDuration::ZERO };
+        let jitter = if s.link.jitter.0 > 0 {
+            SimDuration(self.link_rng.below(s.link.jitter.0 + 1))
+        } else {
+            SimDuration::ZERO
+        };
         let ser = s.link.serialization(len);
         let at = s.ports[port].up.schedule(self.now, ser, half + jitter);
-        self.queue.push(at, Event::SwitchIn { seg: seg as u32, port: port as u32, pkt, frame: Box::new(frame) });
+        self.queue.push(
+            at,
+            Event::SwitchIn {
+                seg: seg as u32,
+                port: port as u32,
+                pkt,
+                frame: Box::new(frame),
+            },
+        );
         Some(pkt)
     }
 
@@ -120,22 +143,54 @@ impl World {
                 continue;
             }
             let half = SimDuration(s.link.latency.0 / 2);
-            let jitter = if s.link.jitter.0 > 0 { SimDuration(self.link_rng.below(s.link.jitter.0 + 1)) } else { SimDuration::ZERO };
+            let jitter = if s.link.jitter.0 > 0 {
+                SimDuration(self.link_rng.below(s.link.jitter.0 + 1))
+            } else {
+                SimDuration::ZERO
+            };
             let ser = s.link.serialization(frame.len());
             let at = s.ports[o].down.schedule(self.now, ser, half + jitter);
             let (node, iface) = (s.ports[o].node as u32, s.ports[o].iface as u32);
-            let f = if k + 1 == n { frame.clone() } else { frame.clone() };
-            self.queue.push(at, Event::HostRx { node, iface, pkt, frame: f });
+            let f = if k + 1 == n {
+                frame.clone()
+            } else {
+                frame.clone()
+            };
+            self.queue.push(
+                at,
+                Event::HostRx {
+                    node,
+                    iface,
+                    pkt,
+                    frame: f,
+                },
+            );
         }
     }
 
     /// Records what happened to a received frame.
-    pub fn trace_rx(&mut self, node_name: &str, iface: &str, frame: &Frame, pkt: u64, verdict: Verdict) {
+    pub fn trace_rx(
+        &mut self,
+        node_name: &str,
+        iface: &str,
+        frame: &Frame,
+        pkt: u64,
+        verdict: Verdict,
+    ) {
         if let Verdict::Dropped(r) = &verdict {
             self.metrics.drop(node_name, r);
         }
         if self.trace.enabled {
-            self.trace.records.push(trace::record(self.now, node_name, iface, Direction::Rx, pkt, None, frame, verdict));
+            self.trace.records.push(trace::record(
+                self.now,
+                node_name,
+                iface,
+                Direction::Rx,
+                pkt,
+                None,
+                frame,
+                verdict,
+            ));
         }
     }
 }

@@ -108,7 +108,10 @@ pub struct ArpCache {
 
 impl ArpCache {
     pub fn new(params: ArpParams) -> Self {
-        ArpCache { params, entries: BTreeMap::new() }
+        ArpCache {
+            params,
+            entries: BTreeMap::new(),
+        }
     }
 
     pub fn get(&self, iface: usize, ip: Ipv4Addr) -> Option<&ArpEntry> {
@@ -116,11 +119,21 @@ impl ArpCache {
     }
 
     /// Decides how to send `pkt` to neighbour `ip` on `iface`.
-    pub fn resolve(&mut self, now: SimTime, iface: usize, ip: Ipv4Addr, pkt: Ipv4Packet) -> Resolve {
+    pub fn resolve(
+        &mut self,
+        now: SimTime,
+        iface: usize,
+        ip: Ipv4Addr,
+        pkt: Ipv4Packet,
+    ) -> Resolve {
         let qlen = self.params.queue_len;
         let reachable = self.params.reachable_time;
         match self.entries.get_mut(&(iface, ip)) {
-            Some(e) if e.mac.is_some() && e.state != NeighState::Failed && e.state != NeighState::Incomplete => {
+            Some(e)
+                if e.mac.is_some()
+                    && e.state != NeighState::Failed
+                    && e.state != NeighState::Incomplete =>
+            {
                 let mac = e.mac.unwrap();
                 if e.state == NeighState::Reachable && now < e.confirmed + reachable {
                     Resolve::Send(mac)
@@ -203,7 +216,11 @@ impl ArpCache {
                     (iface, ip),
                     ArpEntry {
                         mac: Some(mac),
-                        state: if confirm { NeighState::Reachable } else { NeighState::Stale },
+                        state: if confirm {
+                            NeighState::Reachable
+                        } else {
+                            NeighState::Stale
+                        },
                         updated: now,
                         confirmed: now,
                         probes: 0,
@@ -219,7 +236,9 @@ impl ArpCache {
     /// A resolution attempt timed out: send another request, give up, or nothing to do.
     pub fn retry(&mut self, iface: usize, ip: Ipv4Addr) -> Retry {
         let max = self.params.mcast_probes;
-        let Some(e) = self.entries.get_mut(&(iface, ip)) else { return Retry::Done };
+        let Some(e) = self.entries.get_mut(&(iface, ip)) else {
+            return Retry::Done;
+        };
         if e.state != NeighState::Incomplete {
             return Retry::Done;
         }
@@ -233,7 +252,10 @@ impl ArpCache {
 
     /// Whether an entry is still being resolved (a retry timer is meaningful).
     pub fn is_incomplete(&self, iface: usize, ip: Ipv4Addr) -> bool {
-        self.entries.get(&(iface, ip)).map(|e| e.state == NeighState::Incomplete).unwrap_or(false)
+        self.entries
+            .get(&(iface, ip))
+            .map(|e| e.state == NeighState::Incomplete)
+            .unwrap_or(false)
     }
 
     /// A stale entry's probe went unanswered: forget the address so the next packet
@@ -255,7 +277,12 @@ impl ArpCache {
     pub fn rows(&self) -> Vec<ArpRow> {
         self.entries
             .iter()
-            .map(|((iface, ip), e)| ArpRow { iface: *iface, ip: *ip, mac: e.mac, state: e.state.name() })
+            .map(|((iface, ip), e)| ArpRow {
+                iface: *iface,
+                ip: *ip,
+                mac: e.mac,
+                state: e.state.name(),
+            })
             .collect()
     }
 }
@@ -263,7 +290,7 @@ impl ArpCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{IpPayload, IcmpMessage};
+    use crate::wire::{IcmpMessage, IpPayload};
 
     fn pkt() -> Ipv4Packet {
         Ipv4Packet {
@@ -289,13 +316,37 @@ mod tests {
         let waiting = c.learn(t0, 0, IP, A, true, false, true);
         assert_eq!(waiting.len(), 2);
         // a second reply inside locktime is ignored
-        c.learn(t0 + SimDuration::from_millis(10), 0, IP, B, false, false, true);
+        c.learn(
+            t0 + SimDuration::from_millis(10),
+            0,
+            IP,
+            B,
+            false,
+            false,
+            true,
+        );
         assert_eq!(c.get(0, IP).unwrap().mac, Some(A));
         // after locktime it overrides
-        c.learn(t0 + SimDuration::from_secs(2), 0, IP, B, false, false, false);
+        c.learn(
+            t0 + SimDuration::from_secs(2),
+            0,
+            IP,
+            B,
+            false,
+            false,
+            false,
+        );
         assert_eq!(c.get(0, IP).unwrap().mac, Some(B));
         // gratuitous: immediate
-        c.learn(t0 + SimDuration::from_millis(2001), 0, IP, A, false, true, false);
+        c.learn(
+            t0 + SimDuration::from_millis(2001),
+            0,
+            IP,
+            A,
+            false,
+            true,
+            false,
+        );
         assert_eq!(c.get(0, IP).unwrap().mac, Some(A));
     }
 
@@ -305,7 +356,9 @@ mod tests {
         assert_eq!(c.resolve(SimTime::ZERO, 0, IP, pkt()), Resolve::Request);
         assert!(matches!(c.retry(0, IP), Retry::Again(_)));
         assert!(matches!(c.retry(0, IP), Retry::Again(_)));
-        let Retry::Failed(dropped) = c.retry(0, IP) else { panic!("expected failure") };
+        let Retry::Failed(dropped) = c.retry(0, IP) else {
+            panic!("expected failure")
+        };
         assert_eq!(dropped.len(), 1);
     }
 

@@ -5,14 +5,14 @@
 use super::arp::{ArpCache, Resolve, Retry};
 use super::route::{self, Route};
 use super::{Cidr, IfConf, Iface, IfaceKind};
+use crate::admin::FwdMethod;
 use crate::engine::world::{Notice, World};
 use crate::engine::HostTimer;
 use crate::ipvs::{Ipvs, IpvsIn, IpvsOut, Xmit};
-use crate::admin::FwdMethod;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Verdict;
-use crate::transport::app::{ClientMode, L4, ServerSpec, WorkloadSpec};
+use crate::transport::app::{ClientMode, ServerSpec, WorkloadSpec, L4};
 use crate::transport::tcp::{reset_for, TcpConn, TcpEvent, TcpOutput, TcpParams, TcpState};
 use crate::wire::{
     AppData, ArpOp, ArpPacket, EthPayload, Frame, IcmpMessage, IpPayload, Ipv4Packet, MacAddr,
@@ -155,7 +155,11 @@ impl Host {
     /// True if the address is configured on any interface of this host (Linux's weak host
     /// model: a VIP on `lo` is local for every interface).
     pub fn is_local(&self, ip: Ipv4Addr) -> bool {
-        ip.is_loopback() || self.ifaces.iter().any(|i| (i.up || i.kind == IfaceKind::Loopback) && i.has_addr(ip))
+        ip.is_loopback()
+            || self
+                .ifaces
+                .iter()
+                .any(|i| (i.up || i.kind == IfaceKind::Loopback) && i.has_addr(ip))
     }
 
     /// Effective sysctls of an interface: max(all, iface).
@@ -194,12 +198,24 @@ impl Host {
     pub fn receive(&mut self, w: &mut World, iface: usize, frame: Frame, pkt: u64) {
         let ifname = self.ifaces[iface].name.clone();
         if !self.up {
-            w.trace_rx(&self.name, &ifname, &frame, pkt, Verdict::Dropped("host is down".into()));
+            w.trace_rx(
+                &self.name,
+                &ifname,
+                &frame,
+                pkt,
+                Verdict::Dropped("host is down".into()),
+            );
             return;
         }
         let ifc = &self.ifaces[iface];
         if !ifc.up {
-            w.trace_rx(&self.name, &ifname, &frame, pkt, Verdict::Dropped("interface is down".into()));
+            w.trace_rx(
+                &self.name,
+                &ifname,
+                &frame,
+                pkt,
+                Verdict::Dropped("interface is down".into()),
+            );
             return;
         }
         if frame.dst != ifc.mac && !frame.dst.is_broadcast() && !frame.dst.is_multicast() {
@@ -233,7 +249,10 @@ impl Host {
             let ifc = &self.ifaces[iface];
             let reply = match conf.arp_ignore {
                 1 => ifc.has_addr(a.target_ip),
-                2 => ifc.addrs.iter().any(|c| c.addr == a.target_ip && c.contains(a.sender_ip)),
+                2 => ifc
+                    .addrs
+                    .iter()
+                    .any(|c| c.addr == a.target_ip && c.contains(a.sender_ip)),
                 3 => !a.target_ip.is_loopback(),
                 8 => false,
                 _ => true,
@@ -244,7 +263,9 @@ impl Host {
                     conf.arp_ignore, a.target_ip, ifc.name
                 ));
             }
-            let waiting = self.arp.learn(now, iface, a.sender_ip, a.sender_mac, true, true, false);
+            let waiting = self
+                .arp
+                .learn(now, iface, a.sender_ip, a.sender_mac, true, true, false);
             let mac = ifc.mac;
             let reply = Frame {
                 src: mac,
@@ -263,15 +284,32 @@ impl Host {
         }
         let garp = a.sender_ip == a.target_ip;
         let to_us = a.op == ArpOp::Reply && a.target_mac == self.ifaces[iface].mac;
-        let waiting = self.arp.learn(now, iface, a.sender_ip, a.sender_mac, false, garp, to_us);
+        let waiting = self
+            .arp
+            .learn(now, iface, a.sender_ip, a.sender_mac, false, garp, to_us);
         self.flush_waiting(w, iface, a.sender_mac, waiting);
         Verdict::Delivered
     }
 
-    fn flush_waiting(&mut self, w: &mut World, iface: usize, mac: MacAddr, waiting: Vec<Ipv4Packet>) {
+    fn flush_waiting(
+        &mut self,
+        w: &mut World,
+        iface: usize,
+        mac: MacAddr,
+        waiting: Vec<Ipv4Packet>,
+    ) {
         let src = self.ifaces[iface].mac;
         for p in waiting {
-            self.tx(w, iface, Frame { src, dst: mac, payload: EthPayload::Ipv4(p) }, None);
+            self.tx(
+                w,
+                iface,
+                Frame {
+                    src,
+                    dst: mac,
+                    payload: EthPayload::Ipv4(p),
+                },
+                None,
+            );
         }
     }
 
@@ -320,7 +358,10 @@ impl Host {
             return Verdict::Dropped("multicast group not joined".into());
         }
         if !self.ip_forward {
-            return Verdict::Dropped(format!("not addressed to this host and ip_forward=0 (dst {})", p.dst));
+            return Verdict::Dropped(format!(
+                "not addressed to this host and ip_forward=0 (dst {})",
+                p.dst
+            ));
         }
         if let Some(ipvs) = self.ipvs.as_mut() {
             let now = w.now;
@@ -340,7 +381,8 @@ impl Host {
 
     fn wants_multicast(&self, group: Ipv4Addr) -> bool {
         // VRRP (224.0.0.18) and the IPVS sync group (224.0.0.81) are joined by directors.
-        self.role == Role::Director && (group == Ipv4Addr::new(224, 0, 0, 18) || group == Ipv4Addr::new(224, 0, 0, 81))
+        self.role == Role::Director
+            && (group == Ipv4Addr::new(224, 0, 0, 18) || group == Ipv4Addr::new(224, 0, 0, 81))
     }
 
     fn local_deliver(&mut self, w: &mut World, iface: usize, p: Ipv4Packet, pkt: u64) -> Verdict {
@@ -350,7 +392,9 @@ impl Host {
             IpPayload::Icmp(m) => self.icmp_input(w, &p, m),
             IpPayload::Ipip(inner) => {
                 let Some(t) = self.ifaces.iter().position(|i| i.kind == IfaceKind::Tunnel) else {
-                    return Verdict::Dropped("IPIP packet but no tunl0 (ipip module not loaded)".into());
+                    return Verdict::Dropped(
+                        "IPIP packet but no tunl0 (ipip module not loaded)".into(),
+                    );
                 };
                 if !self.ifaces[t].up {
                     return Verdict::Dropped("IPIP packet but tunl0 is down".into());
@@ -366,7 +410,10 @@ impl Host {
                         v => v,
                     }
                 } else {
-                    Verdict::Dropped(format!("decapsulated packet for {} is not local", inner.dst))
+                    Verdict::Dropped(format!(
+                        "decapsulated packet for {} is not local",
+                        inner.dst
+                    ))
                 }
             }
             IpPayload::Vrrp(_) => Verdict::Dropped("no VRRP instance".into()),
@@ -376,7 +423,12 @@ impl Host {
     // ------------------------------------------------------------------ send path
 
     /// Sends a locally generated or forwarded packet: route lookup, then neighbour output.
-    pub fn route_and_send(&mut self, w: &mut World, mut p: Ipv4Packet, parent: Option<u64>) -> Result<(), String> {
+    pub fn route_and_send(
+        &mut self,
+        w: &mut World,
+        mut p: Ipv4Packet,
+        parent: Option<u64>,
+    ) -> Result<(), String> {
         if self.is_local(p.dst) && p.dst != Ipv4Addr::UNSPECIFIED {
             // Loopback: deliver to ourselves.
             let _ = self.local_deliver(w, 0, p, 0);
@@ -385,28 +437,51 @@ impl Host {
         if p.dst.is_multicast() {
             let iface = match route::lookup(&self.ifaces, &self.routes, p.src) {
                 Some(h) => h.iface,
-                None => self.ifaces.iter().position(|i| i.has_addr(p.src)).ok_or("no interface for multicast source")?,
+                None => self
+                    .ifaces
+                    .iter()
+                    .position(|i| i.has_addr(p.src))
+                    .ok_or("no interface for multicast source")?,
             };
             let src = self.ifaces[iface].mac;
-            let frame = Frame { src, dst: MacAddr::ipv4_multicast(p.dst), payload: EthPayload::Ipv4(p) };
+            let frame = Frame {
+                src,
+                dst: MacAddr::ipv4_multicast(p.dst),
+                payload: EthPayload::Ipv4(p),
+            };
             self.tx(w, iface, frame, parent);
             return Ok(());
         }
-        let hit = route::lookup(&self.ifaces, &self.routes, p.dst).ok_or_else(|| format!("no route to {}", p.dst))?;
+        let hit = route::lookup(&self.ifaces, &self.routes, p.dst)
+            .ok_or_else(|| format!("no route to {}", p.dst))?;
         if p.src.is_unspecified() {
-            p.src = hit.src.or_else(|| self.ifaces[hit.iface].primary()).unwrap_or(Ipv4Addr::UNSPECIFIED);
+            p.src = hit
+                .src
+                .or_else(|| self.ifaces[hit.iface].primary())
+                .unwrap_or(Ipv4Addr::UNSPECIFIED);
         }
         self.output(w, hit.iface, hit.next_hop, p, parent)
     }
 
     /// Neighbour output on an interface: MTU check, ARP resolution, transmission.
-    fn output(&mut self, w: &mut World, iface: usize, next_hop: Ipv4Addr, p: Ipv4Packet, parent: Option<u64>) -> Result<(), String> {
+    fn output(
+        &mut self,
+        w: &mut World,
+        iface: usize,
+        next_hop: Ipv4Addr,
+        p: Ipv4Packet,
+        parent: Option<u64>,
+    ) -> Result<(), String> {
         let mtu = self.ifaces[iface].mtu;
         if p.total_len() > mtu {
             if p.df {
                 let m = mtu;
                 self.icmp_error(w, &p, IcmpMessage::FRAG_NEEDED, m, None);
-                return Err(format!("packet of {} bytes exceeds MTU {} with DF set", p.total_len(), m));
+                return Err(format!(
+                    "packet of {} bytes exceeds MTU {} with DF set",
+                    p.total_len(),
+                    m
+                ));
             }
         }
         match self.ifaces[iface].kind {
@@ -422,17 +497,54 @@ impl Host {
         let mac = self.ifaces[iface].mac;
         match self.arp.resolve(now, iface, next_hop, p.clone()) {
             Resolve::Send(dst) => {
-                self.tx(w, iface, Frame { src: mac, dst, payload: EthPayload::Ipv4(p) }, parent);
+                self.tx(
+                    w,
+                    iface,
+                    Frame {
+                        src: mac,
+                        dst,
+                        payload: EthPayload::Ipv4(p),
+                    },
+                    parent,
+                );
             }
             Resolve::SendAndProbe(dst) => {
-                self.tx(w, iface, Frame { src: mac, dst, payload: EthPayload::Ipv4(p) }, parent);
+                self.tx(
+                    w,
+                    iface,
+                    Frame {
+                        src: mac,
+                        dst,
+                        payload: EthPayload::Ipv4(p),
+                    },
+                    parent,
+                );
                 self.arp_request(w, iface, next_hop, Some(src_ip), Some(dst));
-                let at = now + self.arp.params.retrans_time.mul(self.arp.params.mcast_probes as u64);
-                w.timer(self.id, at, HostTimer::ArpProbe { iface: iface as u32, ip: next_hop });
+                let at = now
+                    + self
+                        .arp
+                        .params
+                        .retrans_time
+                        .times(self.arp.params.mcast_probes as u64);
+                w.timer(
+                    self.id,
+                    at,
+                    HostTimer::ArpProbe {
+                        iface: iface as u32,
+                        ip: next_hop,
+                    },
+                );
             }
             Resolve::Request => {
                 self.arp_request(w, iface, next_hop, Some(src_ip), None);
-                w.timer(self.id, now + self.arp.params.retrans_time, HostTimer::ArpRetry { iface: iface as u32, ip: next_hop });
+                w.timer(
+                    self.id,
+                    now + self.arp.params.retrans_time,
+                    HostTimer::ArpRetry {
+                        iface: iface as u32,
+                        ip: next_hop,
+                    },
+                );
             }
             Resolve::Queued => {}
             Resolve::Overflow => return Err(format!("ARP queue for {next_hop} is full")),
@@ -441,21 +553,44 @@ impl Host {
     }
 
     /// Sends an ARP request; the sender address follows arp_announce (Linux `arp_solicit`).
-    fn arp_request(&mut self, w: &mut World, iface: usize, target: Ipv4Addr, pkt_src: Option<Ipv4Addr>, unicast: Option<MacAddr>) {
+    fn arp_request(
+        &mut self,
+        w: &mut World,
+        iface: usize,
+        target: Ipv4Addr,
+        pkt_src: Option<Ipv4Addr>,
+        unicast: Option<MacAddr>,
+    ) {
         let ann = self.conf(iface).arp_announce;
         let ifc = &self.ifaces[iface];
         let mut sender = None;
         if let Some(s) = pkt_src.filter(|s| !s.is_unspecified()) {
             match ann {
                 0 if self.is_local(s) => sender = Some(s),
-                1 if self.is_local(s) && ifc.addr_in_subnet_of(target).is_some() && ifc.addrs.iter().any(|c| c.prefix < 32 && c.contains(s) && c.contains(target)) => sender = Some(s),
+                1 if self.is_local(s)
+                    && ifc.addr_in_subnet_of(target).is_some()
+                    && ifc
+                        .addrs
+                        .iter()
+                        .any(|c| c.prefix < 32 && c.contains(s) && c.contains(target)) =>
+                {
+                    sender = Some(s)
+                }
                 _ => {}
             }
         }
         let sender = sender
             .or_else(|| ifc.addr_in_subnet_of(target))
             .or_else(|| ifc.primary())
-            .or_else(|| self.ifaces.iter().find_map(|i| if i.kind == IfaceKind::Ethernet { i.primary() } else { None }))
+            .or_else(|| {
+                self.ifaces.iter().find_map(|i| {
+                    if i.kind == IfaceKind::Ethernet {
+                        i.primary()
+                    } else {
+                        None
+                    }
+                })
+            })
             .unwrap_or(Ipv4Addr::UNSPECIFIED);
         let mac = ifc.mac;
         let frame = Frame {
@@ -478,7 +613,13 @@ impl Host {
         let frame = Frame {
             src: mac,
             dst: MacAddr::BROADCAST,
-            payload: EthPayload::Arp(ArpPacket { op: ArpOp::Request, sender_mac: mac, sender_ip: ip, target_mac: MacAddr::BROADCAST, target_ip: ip }),
+            payload: EthPayload::Arp(ArpPacket {
+                op: ArpOp::Request,
+                sender_mac: mac,
+                sender_ip: ip,
+                target_mac: MacAddr::BROADCAST,
+                target_ip: ip,
+            }),
         };
         self.tx(w, iface, frame, None);
     }
@@ -493,7 +634,15 @@ impl Host {
 
     fn ip_packet(&mut self, src: Ipv4Addr, dst: Ipv4Addr, payload: IpPayload) -> Ipv4Packet {
         let id = self.next_id();
-        Ipv4Packet { src, dst, ttl: 64, tos: 0, id, df: true, payload }
+        Ipv4Packet {
+            src,
+            dst,
+            ttl: 64,
+            tos: 0,
+            id,
+            df: true,
+            payload,
+        }
     }
 
     /// Transmits what IPVS decided: NAT (routed to the RIP), DR (same packet, RS's MAC),
@@ -514,21 +663,43 @@ impl Host {
             }
             FwdMethod::Route => match route::lookup(&self.ifaces, &self.routes, x.rip) {
                 Some(hit) if hit.next_hop == x.rip => self.output(w, hit.iface, x.rip, p, parent),
-                Some(_) => Err(format!("ipvs DR: real server {} is not on a directly connected network", x.rip)),
+                Some(_) => Err(format!(
+                    "ipvs DR: real server {} is not on a directly connected network",
+                    x.rip
+                )),
                 None => Err(format!("ipvs DR: no route to real server {}", x.rip)),
             },
             FwdMethod::Tunnel => match route::lookup(&self.ifaces, &self.routes, x.rip) {
                 Some(hit) => {
-                    let src = hit.src.or_else(|| self.ifaces[hit.iface].primary()).unwrap_or(Ipv4Addr::UNSPECIFIED);
-                    let pmtu = self.ipvs.as_ref().map(|i| i.sysctls().pmtu_disc).unwrap_or(1);
+                    let src = hit
+                        .src
+                        .or_else(|| self.ifaces[hit.iface].primary())
+                        .unwrap_or(Ipv4Addr::UNSPECIFIED);
+                    let pmtu = self
+                        .ipvs
+                        .as_ref()
+                        .map(|i| i.sysctls().pmtu_disc)
+                        .unwrap_or(1);
                     let mtu = self.ifaces[hit.iface].mtu;
                     if p.total_len() + 20 > mtu && p.df && pmtu == 1 {
                         self.icmp_error(w, &p, IcmpMessage::FRAG_NEEDED, mtu - 20, None);
                         Err(format!("ipvs TUN: {} bytes + 20 outer exceed MTU {} (DF set): ICMP fragmentation needed sent", p.total_len(), mtu))
                     } else {
                         let id = self.next_id();
-                        let tos = if p.tos & 3 == 3 { (p.tos & !3) | 2 } else { p.tos };
-                        let outer = Ipv4Packet { src, dst: x.rip, ttl: p.ttl, tos, id, df: p.df && pmtu == 1, payload: IpPayload::Ipip(Box::new(p)) };
+                        let tos = if p.tos & 3 == 3 {
+                            (p.tos & !3) | 2
+                        } else {
+                            p.tos
+                        };
+                        let outer = Ipv4Packet {
+                            src,
+                            dst: x.rip,
+                            ttl: p.ttl,
+                            tos,
+                            id,
+                            df: p.df && pmtu == 1,
+                            payload: IpPayload::Ipip(Box::new(p)),
+                        };
                         self.output(w, hit.iface, hit.next_hop, outer, parent)
                     }
                 }
@@ -542,7 +713,9 @@ impl Host {
 
     /// Re-arms the IPVS timer and collects its decisions after any call into it.
     fn after_ipvs(&mut self, w: &mut World) {
-        let Some(ipvs) = self.ipvs.as_mut() else { return };
+        let Some(ipvs) = self.ipvs.as_mut() else {
+            return;
+        };
         if w.record_decisions {
             for d in ipvs.take_decisions() {
                 w.decisions.push((self.name.clone(), d));
@@ -566,7 +739,14 @@ impl Host {
 
     // ------------------------------------------------------------------ ICMP
 
-    fn icmp_error(&mut self, w: &mut World, orig: &Ipv4Packet, code: u8, mtu: u16, from: Option<Ipv4Addr>) {
+    fn icmp_error(
+        &mut self,
+        w: &mut World,
+        orig: &Ipv4Packet,
+        code: u8,
+        mtu: u16,
+        from: Option<Ipv4Addr>,
+    ) {
         if matches!(orig.payload, IpPayload::Icmp(_)) || orig.src.is_unspecified() {
             return;
         }
@@ -578,7 +758,15 @@ impl Host {
             t.payload = Payload::empty();
         }
         let src = from.unwrap_or(Ipv4Addr::UNSPECIFIED);
-        let p = self.ip_packet(src, orig.src, IpPayload::Icmp(IcmpMessage::DestUnreachable { code, mtu, original: Box::new(quoted) }));
+        let p = self.ip_packet(
+            src,
+            orig.src,
+            IpPayload::Icmp(IcmpMessage::DestUnreachable {
+                code,
+                mtu,
+                original: Box::new(quoted),
+            }),
+        );
         let mut p = p;
         p.df = false;
         let _ = self.route_and_send(w, p, None);
@@ -588,18 +776,32 @@ impl Host {
         if matches!(orig.payload, IpPayload::Icmp(_)) {
             return;
         }
-        let p = self.ip_packet(Ipv4Addr::UNSPECIFIED, orig.src, IpPayload::Icmp(IcmpMessage::TimeExceeded { original: Box::new(orig.clone()) }));
+        let p = self.ip_packet(
+            Ipv4Addr::UNSPECIFIED,
+            orig.src,
+            IpPayload::Icmp(IcmpMessage::TimeExceeded {
+                original: Box::new(orig.clone()),
+            }),
+        );
         let _ = self.route_and_send(w, p, None);
     }
 
     fn icmp_input(&mut self, w: &mut World, p: &Ipv4Packet, m: &IcmpMessage) -> Verdict {
         match m {
             IcmpMessage::EchoRequest { id, seq } => {
-                let r = self.ip_packet(p.dst, p.src, IpPayload::Icmp(IcmpMessage::EchoReply { id: *id, seq: *seq }));
+                let r = self.ip_packet(
+                    p.dst,
+                    p.src,
+                    IpPayload::Icmp(IcmpMessage::EchoReply { id: *id, seq: *seq }),
+                );
                 let _ = self.route_and_send(w, r, None);
                 Verdict::Delivered
             }
-            IcmpMessage::DestUnreachable { code, mtu, original } => {
+            IcmpMessage::DestUnreachable {
+                code,
+                mtu,
+                original,
+            } => {
                 if let IpPayload::Tcp(t) = &original.payload {
                     let key = (original.src, t.sport, original.dst, t.dport);
                     if let Some(&id) = self.demux.get(&key) {
@@ -610,13 +812,20 @@ impl Host {
                         let state = self.conns[&id].conn.state;
                         if state == TcpState::SynSent {
                             let why = match *code {
-                                IcmpMessage::PORT_UNREACHABLE => "connection refused (ICMP port unreachable)",
-                                IcmpMessage::HOST_UNREACHABLE => "no route to host (ICMP host unreachable)",
+                                IcmpMessage::PORT_UNREACHABLE => {
+                                    "connection refused (ICMP port unreachable)"
+                                }
+                                IcmpMessage::HOST_UNREACHABLE => {
+                                    "no route to host (ICMP host unreachable)"
+                                }
                                 _ => "destination unreachable (ICMP)",
                             };
                             let e = self.conns.get_mut(&id).unwrap();
                             let out = e.conn.abort(w.now);
-                            let mut out = TcpOutput { segments: Vec::new(), events: out.events };
+                            let mut out = TcpOutput {
+                                segments: Vec::new(),
+                                events: out.events,
+                            };
                             out.events.push(TcpEvent::Failed(why.into()));
                             self.tcp_after(w, id, out);
                         }
@@ -624,7 +833,13 @@ impl Host {
                 }
                 if let IpPayload::Udp(u) = &original.payload {
                     if let Some(pend) = self.udp_pending.remove(&(original.src, u.sport)) {
-                        self.finish_request(w, pend.workload, Err("ICMP port unreachable"), "", pend.started);
+                        self.finish_request(
+                            w,
+                            pend.workload,
+                            Err("ICMP port unreachable"),
+                            "",
+                            pend.started,
+                        );
                     }
                 }
                 Verdict::Delivered
@@ -652,13 +867,31 @@ impl Host {
             if let Some(srv) = self.servers.get_mut(&(L4::Tcp, seg.dport)) {
                 if srv.half_open + srv.queue.len() as u32 >= srv.spec.backlog {
                     w.metrics.server(&self.name, seg.dport).syn_dropped += 1;
-                    return Verdict::Dropped(format!("listen backlog of port {} full: SYN dropped", seg.dport));
+                    return Verdict::Dropped(format!(
+                        "listen backlog of port {} full: SYN dropped",
+                        seg.dport
+                    ));
                 }
                 srv.half_open += 1;
                 let iss = self.rng.next_u32();
                 let tso = self.rng.next_u32();
-                let (conn, out) = TcpConn::accept(w.now, (p.dst, seg.dport), seg, (p.src, seg.sport), iss, tso, &self.tcp_params);
-                let id = self.add_conn(conn, ConnApp::Server { port: seg.dport, got_request: false, responded: false });
+                let (conn, out) = TcpConn::accept(
+                    w.now,
+                    (p.dst, seg.dport),
+                    seg,
+                    (p.src, seg.sport),
+                    iss,
+                    tso,
+                    &self.tcp_params,
+                );
+                let id = self.add_conn(
+                    conn,
+                    ConnApp::Server {
+                        port: seg.dport,
+                        got_request: false,
+                        responded: false,
+                    },
+                );
                 self.tcp_after(w, id, out);
                 return Verdict::Delivered;
             }
@@ -673,22 +906,36 @@ impl Host {
         if seg.flags.syn() && !seg.flags.ack() {
             Verdict::Dropped(format!("TCP port {} closed: RST sent", seg.dport))
         } else {
-            Verdict::Dropped(format!("TCP segment from {}:{} matches no connection: RST sent", p.src, seg.sport))
+            Verdict::Dropped(format!(
+                "TCP segment from {}:{} matches no connection: RST sent",
+                p.src, seg.sport
+            ))
         }
     }
 
     fn add_conn(&mut self, conn: TcpConn, app: ConnApp) -> u64 {
         let id = self.next_conn;
         self.next_conn += 1;
-        self.demux.insert((conn.local.0, conn.local.1, conn.remote.0, conn.remote.1), id);
-        self.conns.insert(id, TcpEntry { conn, app, armed: None });
+        self.demux.insert(
+            (conn.local.0, conn.local.1, conn.remote.0, conn.remote.1),
+            id,
+        );
+        self.conns.insert(
+            id,
+            TcpEntry {
+                conn,
+                app,
+                armed: None,
+            },
+        );
         id
     }
 
     fn remove_conn(&mut self, id: u64) {
         if let Some(e) = self.conns.remove(&id) {
             let c = &e.conn;
-            self.demux.remove(&(c.local.0, c.local.1, c.remote.0, c.remote.1));
+            self.demux
+                .remove(&(c.local.0, c.local.1, c.remote.0, c.remote.1));
         }
     }
 
@@ -711,7 +958,9 @@ impl Host {
             }
         }
         let now = w.now;
-        let Some(e) = self.conns.get_mut(&id) else { return };
+        let Some(e) = self.conns.get_mut(&id) else {
+            return;
+        };
         if e.conn.state == TcpState::Closed {
             self.remove_conn(id);
             return;
@@ -730,13 +979,31 @@ impl Host {
         let now = w.now;
         let e = self.conns.get_mut(&id)?;
         match (&mut e.app, ev) {
-            (ConnApp::Client { console_tag, plan, closed_ours, .. }, TcpEvent::Connected) => {
+            (
+                ConnApp::Client {
+                    console_tag,
+                    plan,
+                    closed_ours,
+                    ..
+                },
+                TcpEvent::Connected,
+            ) => {
                 if let Some(tag) = console_tag.take() {
-                    w.notices.push(Notice::ConsoleConnect { tag, outcome: Ok(()) });
+                    w.notices.push(Notice::ConsoleConnect {
+                        tag,
+                        outcome: Ok(()),
+                    });
                 }
                 match plan.mode {
                     ClientMode::Request => {
-                        let mut out = e.conn.send(now, plan.request_bytes, Some(AppData::HttpRequest { request_id: id, path: plan.path.clone() }));
+                        let mut out = e.conn.send(
+                            now,
+                            plan.request_bytes,
+                            Some(AppData::HttpRequest {
+                                request_id: id,
+                                path: plan.path.clone(),
+                            }),
+                        );
                         if plan.half_close {
                             *closed_ours = true;
                             out.segments.extend(e.conn.close(now).segments);
@@ -750,14 +1017,37 @@ impl Host {
                     ClientMode::Hold(None) => None,
                 }
             }
-            (ConnApp::Client { got_response, server, .. }, TcpEvent::Data(payload)) => {
-                if let Some(AppData::HttpResponse { status: Some(_), server: s, .. }) = &payload.app {
+            (
+                ConnApp::Client {
+                    got_response,
+                    server,
+                    ..
+                },
+                TcpEvent::Data(payload),
+            ) => {
+                if let Some(AppData::HttpResponse {
+                    status: Some(_),
+                    server: s,
+                    ..
+                }) = &payload.app
+                {
                     *got_response = true;
                     *server = s.clone();
                 }
                 None
             }
-            (ConnApp::Client { done, closed_ours, got_response, workload, started, server, .. }, TcpEvent::PeerClosed) => {
+            (
+                ConnApp::Client {
+                    done,
+                    closed_ours,
+                    got_response,
+                    workload,
+                    started,
+                    server,
+                    ..
+                },
+                TcpEvent::PeerClosed,
+            ) => {
                 let mut out = None;
                 if !*closed_ours {
                     *closed_ours = true;
@@ -766,14 +1056,30 @@ impl Host {
                 if !*done {
                     *done = true;
                     let (wl, st, ok, srv) = (*workload, *started, *got_response, server.clone());
-                    let res = if ok { Ok(()) } else { Err("connection closed without a response") };
+                    let res = if ok {
+                        Ok(())
+                    } else {
+                        Err("connection closed without a response")
+                    };
                     self.finish_request(w, wl, res, &srv, st);
                 }
                 out
             }
-            (ConnApp::Client { done, workload, started, console_tag, .. }, TcpEvent::Failed(why)) => {
+            (
+                ConnApp::Client {
+                    done,
+                    workload,
+                    started,
+                    console_tag,
+                    ..
+                },
+                TcpEvent::Failed(why),
+            ) => {
                 if let Some(tag) = console_tag.take() {
-                    w.notices.push(Notice::ConsoleConnect { tag, outcome: Err(why.clone()) });
+                    w.notices.push(Notice::ConsoleConnect {
+                        tag,
+                        outcome: Err(why.clone()),
+                    });
                 }
                 if !*done {
                     *done = true;
@@ -790,7 +1096,12 @@ impl Host {
                 w.metrics.server(&self.name, port).connections += 1;
                 None
             }
-            (ConnApp::Server { port, got_request, .. }, TcpEvent::Data(payload)) => {
+            (
+                ConnApp::Server {
+                    port, got_request, ..
+                },
+                TcpEvent::Data(payload),
+            ) => {
                 let port = *port;
                 w.metrics.server(&self.name, port).bytes_in += payload.len as u64;
                 if matches!(payload.app, Some(AppData::HttpRequest { .. })) && !*got_request {
@@ -800,7 +1111,14 @@ impl Host {
                 }
                 None
             }
-            (ConnApp::Server { got_request, responded, .. }, TcpEvent::PeerClosed) => {
+            (
+                ConnApp::Server {
+                    got_request,
+                    responded,
+                    ..
+                },
+                TcpEvent::PeerClosed,
+            ) => {
                 if !*got_request || *responded {
                     return Some(e.conn.close(now));
                 }
@@ -820,7 +1138,9 @@ impl Host {
     }
 
     fn enqueue_request(&mut self, w: &mut World, port: u16, conn: u64) {
-        let Some(s) = self.servers.get_mut(&(L4::Tcp, port)) else { return };
+        let Some(s) = self.servers.get_mut(&(L4::Tcp, port)) else {
+            return;
+        };
         if s.busy < s.spec.workers {
             s.busy += 1;
             let d = s.spec.service_time.sample(&mut self.rng);
@@ -838,10 +1158,30 @@ impl Host {
                 *responded = true;
             }
             let spec = &self.servers[&(L4::Tcp, port)].spec;
-            let (hdr, body, status) = (spec.response_header_bytes, spec.response_body_bytes, spec.status);
+            let (hdr, body, status) = (
+                spec.response_header_bytes,
+                spec.response_body_bytes,
+                spec.status,
+            );
             let server = self.name.clone();
-            let mut out = e.conn.send(now, hdr, Some(AppData::HttpResponse { request_id: conn, status: Some(status), server: server.clone() }));
-            let o2 = e.conn.send(now, body, Some(AppData::HttpResponse { request_id: conn, status: None, server }));
+            let mut out = e.conn.send(
+                now,
+                hdr,
+                Some(AppData::HttpResponse {
+                    request_id: conn,
+                    status: Some(status),
+                    server: server.clone(),
+                }),
+            );
+            let o2 = e.conn.send(
+                now,
+                body,
+                Some(AppData::HttpResponse {
+                    request_id: conn,
+                    status: None,
+                    server,
+                }),
+            );
             out.segments.extend(o2.segments);
             let o3 = e.conn.close(now);
             out.segments.extend(o3.segments);
@@ -858,10 +1198,19 @@ impl Host {
         }
     }
 
-    fn finish_request(&mut self, w: &mut World, workload: usize, res: Result<(), &str>, server: &str, started: SimTime) {
+    fn finish_request(
+        &mut self,
+        w: &mut World,
+        workload: usize,
+        res: Result<(), &str>,
+        server: &str,
+        started: SimTime,
+    ) {
         let name = format!("w{workload}");
         match res {
-            Ok(()) => w.metrics.complete(w.now, &name, (w.now - started).0, server),
+            Ok(()) => w
+                .metrics
+                .complete(w.now, &name, (w.now - started).0, server),
             Err(r) => w.metrics.fail(&name, r),
         }
         w.notices.push(Notice::RequestFinished { workload });
@@ -871,10 +1220,17 @@ impl Host {
     fn ephemeral_port(&mut self, src: Ipv4Addr, dst: (Ipv4Addr, u16)) -> Option<u16> {
         const LO: u16 = 32768;
         const HI: u16 = 60999;
-        let start = *self.next_port.entry(src).or_insert_with(|| LO + (self.rng.below((HI - LO) as u64) as u16 & !1));
+        let start = *self
+            .next_port
+            .entry(src)
+            .or_insert_with(|| LO + (self.rng.below((HI - LO) as u64) as u16 & !1));
         let mut port = start;
         for _ in 0..(HI - LO) {
-            port = if port + 2 > HI { LO + (port + 2 - HI) % 2 } else { port + 2 };
+            port = if port + 2 > HI {
+                LO + (port + 2 - HI) % 2
+            } else {
+                port + 2
+            };
             if !self.demux.contains_key(&(src, port, dst.0, dst.1)) {
                 self.next_port.insert(src, port);
                 return Some(port);
@@ -884,13 +1240,23 @@ impl Host {
     }
 
     /// Starts one client request of a workload (TCP connection or UDP datagram).
-    pub fn start_request(&mut self, w: &mut World, wl_index: usize, wl: &WorkloadSpec, src: Option<Ipv4Addr>, console_tag: Option<u64>) {
+    pub fn start_request(
+        &mut self,
+        w: &mut World,
+        wl_index: usize,
+        wl: &WorkloadSpec,
+        src: Option<Ipv4Addr>,
+        console_tag: Option<u64>,
+    ) {
         let now = w.now;
         w.metrics.requests_sent += 1;
         let src = match src {
             Some(s) => s,
             None => match route::lookup(&self.ifaces, &self.routes, wl.target.0) {
-                Some(h) => h.src.or_else(|| self.ifaces[h.iface].primary()).unwrap_or(Ipv4Addr::UNSPECIFIED),
+                Some(h) => h
+                    .src
+                    .or_else(|| self.ifaces[h.iface].primary())
+                    .unwrap_or(Ipv4Addr::UNSPECIFIED),
                 None => {
                     self.finish_request(w, wl_index, Err("no route to the target"), "", now);
                     return;
@@ -905,7 +1271,8 @@ impl Host {
             L4::Tcp => {
                 let iss = self.rng.next_u32();
                 let tso = self.rng.next_u32();
-                let (conn, out) = TcpConn::connect(now, (src, port), wl.target, iss, tso, &self.tcp_params);
+                let (conn, out) =
+                    TcpConn::connect(now, (src, port), wl.target, iss, tso, &self.tcp_params);
                 let id = self.add_conn(
                     conn,
                     ConnApp::Client {
@@ -916,29 +1283,60 @@ impl Host {
                         done: false,
                         closed_ours: false,
                         console_tag,
-                        plan: ClientPlan { mode: wl.mode, request_bytes: wl.request_bytes, path: wl.path.clone(), half_close: wl.half_close },
+                        plan: ClientPlan {
+                            mode: wl.mode,
+                            request_bytes: wl.request_bytes,
+                            path: wl.path.clone(),
+                            half_close: wl.half_close,
+                        },
                     },
                 );
                 self.tcp_after(w, id, out);
                 if self.conns.contains_key(&id) && wl.mode == ClientMode::Request {
-                    w.timer(self.id, now + wl.timeout, HostTimer::RequestTimeout { conn: id });
+                    w.timer(
+                        self.id,
+                        now + wl.timeout,
+                        HostTimer::RequestTimeout { conn: id },
+                    );
                 }
             }
             L4::Udp => {
-                self.udp_pending.insert((src, port), UdpPending { workload: wl_index, started: now });
-                let d = UdpDatagram { sport: port, dport: wl.target.1, payload: Payload { len: wl.request_bytes, app: Some(AppData::Opaque) } };
+                self.udp_pending.insert(
+                    (src, port),
+                    UdpPending {
+                        workload: wl_index,
+                        started: now,
+                    },
+                );
+                let d = UdpDatagram {
+                    sport: port,
+                    dport: wl.target.1,
+                    payload: Payload {
+                        len: wl.request_bytes,
+                        app: Some(AppData::Opaque),
+                    },
+                };
                 let p = self.ip_packet(src, wl.target.0, IpPayload::Udp(d));
                 if let Err(why) = self.route_and_send(w, p, None) {
                     w.metrics.drop(&self.name, &why);
                 }
-                w.timer(self.id, now + wl.timeout, HostTimer::UdpTimeout { src, port });
+                w.timer(
+                    self.id,
+                    now + wl.timeout,
+                    HostTimer::UdpTimeout { src, port },
+                );
             }
         }
     }
 
     /// Closes every client connection held open (console `@close-all`).
     pub fn close_all_clients(&mut self, w: &mut World) {
-        let ids: Vec<u64> = self.conns.iter().filter(|(_, e)| matches!(e.app, ConnApp::Client { .. })).map(|(k, _)| *k).collect();
+        let ids: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(_, e)| matches!(e.app, ConnApp::Client { .. }))
+            .map(|(k, _)| *k)
+            .collect();
         for id in ids {
             self.hold_close(w, id);
         }
@@ -946,7 +1344,9 @@ impl Host {
 
     fn hold_close(&mut self, w: &mut World, conn: u64) {
         let now = w.now;
-        let Some(e) = self.conns.get_mut(&conn) else { return };
+        let Some(e) = self.conns.get_mut(&conn) else {
+            return;
+        };
         if let ConnApp::Client { closed_ours, .. } = &mut e.app {
             if *closed_ours {
                 return;
@@ -974,11 +1374,22 @@ impl Host {
             let bytes = s.spec.response_body_bytes;
             w.metrics.server(&self.name, d.dport).requests += 1;
             w.metrics.server(&self.name, d.dport).bytes_in += d.payload.len as u64;
-            w.timer(self.id, w.now + dly, HostTimer::UdpReply { to: (p.src, d.sport), from: (p.dst, d.dport), bytes });
+            w.timer(
+                self.id,
+                w.now + dly,
+                HostTimer::UdpReply {
+                    to: (p.src, d.sport),
+                    from: (p.dst, d.dport),
+                    bytes,
+                },
+            );
             return Verdict::Delivered;
         }
         self.icmp_error(w, p, IcmpMessage::PORT_UNREACHABLE, 0, Some(p.dst));
-        Verdict::Dropped(format!("UDP port {} closed: ICMP port unreachable sent", d.dport))
+        Verdict::Dropped(format!(
+            "UDP port {} closed: ICMP port unreachable sent",
+            d.dport
+        ))
     }
 
     // ------------------------------------------------------------------ timers
@@ -990,7 +1401,9 @@ impl Host {
         let now = w.now;
         match t {
             HostTimer::Tcp { conn, at } => {
-                let Some(e) = self.conns.get_mut(&conn) else { return };
+                let Some(e) = self.conns.get_mut(&conn) else {
+                    return;
+                };
                 if e.armed != Some(at) {
                     return;
                 }
@@ -1002,14 +1415,19 @@ impl Host {
                 Retry::Done => {}
                 Retry::Again(src) => {
                     self.arp_request(w, iface as usize, ip, src, None);
-                    w.timer(self.id, now + self.arp.params.retrans_time, HostTimer::ArpRetry { iface, ip });
+                    w.timer(
+                        self.id,
+                        now + self.arp.params.retrans_time,
+                        HostTimer::ArpRetry { iface, ip },
+                    );
                 }
                 Retry::Failed(pkts) => {
                     let n = pkts.len();
                     for p in pkts {
                         if self.is_local(p.src) {
                             if let IpPayload::Tcp(t) = &p.payload {
-                                if let Some(&id) = self.demux.get(&(p.src, t.sport, p.dst, t.dport)) {
+                                if let Some(&id) = self.demux.get(&(p.src, t.sport, p.dst, t.dport))
+                                {
                                     let _ = id; // the endpoint retransmits and eventually fails
                                 }
                             }
@@ -1018,7 +1436,8 @@ impl Host {
                         }
                     }
                     for _ in 0..n {
-                        w.metrics.drop(&self.name, &format!("ARP: no reply for {ip}"));
+                        w.metrics
+                            .drop(&self.name, &format!("ARP: no reply for {ip}"));
                     }
                 }
             },
@@ -1035,8 +1454,16 @@ impl Host {
             }
             HostTimer::ServiceDone { conn, port } => self.service_done(w, conn, port),
             HostTimer::RequestTimeout { conn } => {
-                let Some(e) = self.conns.get_mut(&conn) else { return };
-                if let ConnApp::Client { done, workload, started, .. } = &mut e.app {
+                let Some(e) = self.conns.get_mut(&conn) else {
+                    return;
+                };
+                if let ConnApp::Client {
+                    done,
+                    workload,
+                    started,
+                    ..
+                } = &mut e.app
+                {
                     if !*done {
                         *done = true;
                         let (wl, st) = (*workload, *started);
@@ -1056,7 +1483,14 @@ impl Host {
                 let d = UdpDatagram {
                     sport: from.1,
                     dport: to.1,
-                    payload: Payload { len: bytes, app: Some(AppData::HttpResponse { request_id: 0, status: Some(200), server: self.name.clone() }) },
+                    payload: Payload {
+                        len: bytes,
+                        app: Some(AppData::HttpResponse {
+                            request_id: 0,
+                            status: Some(200),
+                            server: self.name.clone(),
+                        }),
+                    },
                 };
                 w.metrics.server(&self.name, from.1).bytes_out += bytes as u64;
                 let p = self.ip_packet(from.0, to.0, IpPayload::Udp(d));
@@ -1089,7 +1523,15 @@ impl Host {
     }
 
     pub fn add_server(&mut self, spec: ServerSpec) {
-        self.servers.insert((spec.proto, spec.port), ServerRt { spec, busy: 0, queue: VecDeque::new(), half_open: 0 });
+        self.servers.insert(
+            (spec.proto, spec.port),
+            ServerRt {
+                spec,
+                busy: 0,
+                queue: VecDeque::new(),
+                half_open: 0,
+            },
+        );
     }
 
     /// Sets a host or interface sysctl by its `net.ipv4...` name.
@@ -1100,7 +1542,10 @@ impl Host {
             return Ok(());
         }
         if let Some(rest) = name.strip_prefix("net.ipv4.vs.") {
-            let ipvs = self.ipvs.as_mut().ok_or_else(|| format!("{name}: this host runs no IPVS"))?;
+            let ipvs = self
+                .ipvs
+                .as_mut()
+                .ok_or_else(|| format!("{name}: this host runs no IPVS"))?;
             let s = ipvs.sysctls_mut();
             let slot: &mut u8 = match rest {
                 "conn_reuse_mode" => &mut s.conn_reuse_mode,
@@ -1119,13 +1564,19 @@ impl Host {
             *slot = v;
             return Ok(());
         }
-        let rest = name.strip_prefix("net.ipv4.conf.").ok_or_else(|| format!("unknown sysctl `{name}`"))?;
-        let (dev, key) = rest.split_once('.').ok_or_else(|| format!("unknown sysctl `{name}`"))?;
+        let rest = name
+            .strip_prefix("net.ipv4.conf.")
+            .ok_or_else(|| format!("unknown sysctl `{name}`"))?;
+        let (dev, key) = rest
+            .split_once('.')
+            .ok_or_else(|| format!("unknown sysctl `{name}`"))?;
         let conf: &mut IfConf = match dev {
             "all" => &mut self.conf_all,
             "default" => return Ok(()),
             d => {
-                let i = self.iface_index(d).ok_or_else(|| format!("{name}: no interface `{d}` on {}", self.name))?;
+                let i = self
+                    .iface_index(d)
+                    .ok_or_else(|| format!("{name}: no interface `{d}` on {}", self.name))?;
                 &mut self.ifaces[i].conf
             }
         };

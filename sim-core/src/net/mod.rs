@@ -2,8 +2,8 @@
 //! ARP caches with Linux's arp_ignore / arp_announce, and reverse-path filtering.
 
 pub mod arp;
-pub mod route;
 pub mod host;
+pub mod route;
 pub mod segment;
 
 use crate::wire::MacAddr;
@@ -20,7 +20,10 @@ pub struct Cidr {
 
 impl Cidr {
     pub fn new(addr: Ipv4Addr, prefix: u8) -> Self {
-        Cidr { addr, prefix: prefix.min(32) }
+        Cidr {
+            addr,
+            prefix: prefix.min(32),
+        }
     }
     pub fn mask(&self) -> u32 {
         if self.prefix == 0 {
@@ -112,11 +115,18 @@ impl Iface {
     }
     /// The primary address of the subnet that contains `ip`, if any.
     pub fn addr_in_subnet_of(&self, ip: Ipv4Addr) -> Option<Ipv4Addr> {
-        self.addrs.iter().find(|c| c.prefix < 32 && c.contains(ip)).map(|c| c.addr)
+        self.addrs
+            .iter()
+            .find(|c| c.prefix < 32 && c.contains(ip))
+            .map(|c| c.addr)
     }
     /// The interface's primary address (first address that is not a /32 host address,
     /// or the first address at all).
     pub fn primary(&self) -> Option<Ipv4Addr> {
-        self.addrs.iter().find(|c| c.prefix < 32).or(self.addrs.first()).map(|c| c.addr)
+        self.addrs
+            .iter()
+            .find(|c| c.prefix < 32)
+            .or(self.addrs.first())
+            .map(|c| c.addr)
     }
 }

@@ -36,7 +36,11 @@ pub fn lookup(ifaces: &[Iface], routes: &[Route], dst: Ipv4Addr) -> Option<Route
             if c.prefix == 32 || !c.contains(dst) {
                 continue;
             }
-            let hit = RouteHit { iface: i, next_hop: dst, src: Some(c.addr) };
+            let hit = RouteHit {
+                iface: i,
+                next_hop: dst,
+                src: Some(c.addr),
+            };
             let cand = (c.prefix, 1, hit);
             if best.map(|b| (cand.0, cand.1) > (b.0, b.1)).unwrap_or(true) {
                 best = Some(cand);
@@ -47,7 +51,11 @@ pub fn lookup(ifaces: &[Iface], routes: &[Route], dst: Ipv4Addr) -> Option<Route
         if !r.dst.contains(dst) || !ifaces.get(r.dev).map(|i| i.up).unwrap_or(false) {
             continue;
         }
-        let hit = RouteHit { iface: r.dev, next_hop: r.via.unwrap_or(dst), src: r.src };
+        let hit = RouteHit {
+            iface: r.dev,
+            next_hop: r.via.unwrap_or(dst),
+            src: r.src,
+        };
         let cand = (r.dst.prefix, 0, hit);
         if best.map(|b| (cand.0, cand.1) > (b.0, b.1)).unwrap_or(true) {
             best = Some(cand);

@@ -42,7 +42,11 @@ pub struct PortQueue {
 impl PortQueue {
     /// Departure and arrival time of a frame entering this queue now.
     pub fn schedule(&mut self, now: SimTime, ser: SimDuration, delay: SimDuration) -> SimTime {
-        let start = if self.busy_until > now { self.busy_until } else { now };
+        let start = if self.busy_until > now {
+            self.busy_until
+        } else {
+            now
+        };
         let done = start + ser;
         self.busy_until = done;
         let mut arrive = done + delay;
@@ -77,10 +81,21 @@ pub struct Segment {
 
 impl Segment {
     pub fn new(name: String, link: LinkParams) -> Self {
-        Segment { name, link, ports: Vec::new(), fdb: HashMap::new() }
+        Segment {
+            name,
+            link,
+            ports: Vec::new(),
+            fdb: HashMap::new(),
+        }
     }
     pub fn attach(&mut self, node: usize, iface: usize) -> usize {
-        self.ports.push(Port { node, iface, up: PortQueue::default(), down: PortQueue::default(), connected: true });
+        self.ports.push(Port {
+            node,
+            iface,
+            up: PortQueue::default(),
+            down: PortQueue::default(),
+            connected: true,
+        });
         self.ports.len() - 1
     }
     /// Learns the source and returns the output ports for a frame that came in on `in_port`.
@@ -93,7 +108,9 @@ impl Segment {
                 return if p == in_port { Vec::new() } else { vec![p] };
             }
         }
-        (0..self.ports.len()).filter(|p| *p != in_port && self.ports[*p].connected).collect()
+        (0..self.ports.len())
+            .filter(|p| *p != in_port && self.ports[*p].connected)
+            .collect()
     }
     /// Forgets what was learned on a port (link down).
     pub fn flush_port(&mut self, port: usize) {

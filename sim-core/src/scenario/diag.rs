@@ -52,7 +52,11 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map(|i| before[i + 1..].chars().count()).unwrap_or(before.chars().count()) + 1;
+    let col = before
+        .rfind('\n')
+        .map(|i| before[i + 1..].chars().count())
+        .unwrap_or(before.chars().count())
+        + 1;
     (line, col)
 }
 

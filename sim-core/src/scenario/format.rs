@@ -30,7 +30,9 @@ impl<'de> Deserialize<'de> for Dur {
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Dur, E> {
                 if !v.is_finite() || v < 0.0 {
-                    return Err(E::custom("a duration must be a non-negative number of seconds"));
+                    return Err(E::custom(
+                        "a duration must be a non-negative number of seconds",
+                    ));
                 }
                 Ok(Dur(SimDuration::from_secs_f64(v)))
             }
@@ -63,16 +65,23 @@ impl<'de> Deserialize<'de> for Bandwidth {
                 } else if let Some(v) = lower.strip_suffix("bps") {
                     (v.to_string(), 1.0)
                 } else {
-                    return Err(E::custom(format!("`{s}` is not a bandwidth (write e.g. \"1Gbps\", \"100Mbps\")")));
+                    return Err(E::custom(format!(
+                        "`{s}` is not a bandwidth (write e.g. \"1Gbps\", \"100Mbps\")"
+                    )));
                 };
-                let v: f64 = num.trim().parse().map_err(|_| E::custom(format!("`{s}` is not a bandwidth")))?;
+                let v: f64 = num
+                    .trim()
+                    .parse()
+                    .map_err(|_| E::custom(format!("`{s}` is not a bandwidth")))?;
                 if !v.is_finite() || v < 0.0 {
                     return Err(E::custom(format!("`{s}` is not a bandwidth")));
                 }
                 Ok(Bandwidth((v * mult) as u64))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Bandwidth, E> {
-                u64::try_from(v).map(Bandwidth).map_err(|_| E::custom("bandwidth cannot be negative"))
+                u64::try_from(v)
+                    .map(Bandwidth)
+                    .map_err(|_| E::custom("bandwidth cannot be negative"))
             }
         }
         d.deserialize_any(V)
@@ -95,7 +104,9 @@ impl<'de> Deserialize<'de> for DistSpec {
                 f.write_str("a duration (\"2ms\") or a table like { dist = \"exponential\", mean = \"5ms\" }")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<DistSpec, E> {
-                parse_duration(s).map(|d| DistSpec(Distribution::Constant(d))).map_err(E::custom)
+                parse_duration(s)
+                    .map(|d| DistSpec(Distribution::Constant(d)))
+                    .map_err(E::custom)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<DistSpec, A::Error> {
                 let mut dist: Option<String> = None;
@@ -110,14 +121,23 @@ impl<'de> Deserialize<'de> for DistSpec {
                             f.insert(k, v);
                         }
                         other => {
-                            return Err(de::Error::unknown_field(other, &["dist", "mean", "min", "max", "median", "sigma", "value"]))
+                            return Err(de::Error::unknown_field(
+                                other,
+                                &["dist", "mean", "min", "max", "median", "sigma", "value"],
+                            ))
                         }
                     }
                 }
-                let get = |k: &str| f.get(k).map(|d| d.0).ok_or_else(|| de::Error::missing_field(leak(k)));
+                let get = |k: &str| {
+                    f.get(k)
+                        .map(|d| d.0)
+                        .ok_or_else(|| de::Error::missing_field(leak(k)))
+                };
                 let d = match dist.as_deref() {
                     Some("constant") => Distribution::Constant(get("value")?),
-                    Some("exponential") | Some("exp") => Distribution::Exponential { mean: get("mean")? },
+                    Some("exponential") | Some("exp") => {
+                        Distribution::Exponential { mean: get("mean")? }
+                    }
                     Some("uniform") => {
                         let (a, b) = (get("min")?, get("max")?);
                         if b < a {
@@ -125,8 +145,16 @@ impl<'de> Deserialize<'de> for DistSpec {
                         }
                         Distribution::Uniform { min: a, max: b }
                     }
-                    Some("lognormal") => Distribution::LogNormal { median: get("median")?, sigma: sigma.unwrap_or(0.5) },
-                    Some(o) => return Err(de::Error::unknown_variant(o, &["constant", "exponential", "uniform", "lognormal"])),
+                    Some("lognormal") => Distribution::LogNormal {
+                        median: get("median")?,
+                        sigma: sigma.unwrap_or(0.5),
+                    },
+                    Some(o) => {
+                        return Err(de::Error::unknown_variant(
+                            o,
+                            &["constant", "exponential", "uniform", "lognormal"],
+                        ))
+                    }
                     None => return Err(de::Error::missing_field("dist")),
                 };
                 Ok(DistSpec(d))
@@ -380,7 +408,9 @@ fn default_backlog() -> u32 {
     511
 }
 fn default_service_time() -> DistSpec {
-    DistSpec(crate::transport::app::Distribution::Constant(SimDuration::from_micros(200)))
+    DistSpec(crate::transport::app::Distribution::Constant(
+        SimDuration::from_micros(200),
+    ))
 }
 fn default_hdr() -> u32 {
     207

@@ -6,7 +6,8 @@ pub mod format;
 
 use crate::admin::ipvsadm::{parse_line, Command};
 use crate::admin::{
-    svc_flags, DestConfig, FwdMethod, IpvsOp, LvsConfig, Protocol, ServiceConfig, ServiceKey, Timeouts,
+    svc_flags, DestConfig, FwdMethod, IpvsOp, LvsConfig, Protocol, ServiceConfig, ServiceKey,
+    Timeouts,
 };
 use crate::engine::world::World;
 use crate::engine::{Fault, FaultAction, Simulation};
@@ -41,9 +42,28 @@ pub struct DirectorTable {
     pub config: LvsConfig,
 }
 
-fn diag_at(file: &str, text: &str, doc: Option<&toml_edit::Document<&str>>, path: &[Seg], sev: Severity, msg: String, hint: Option<String>) -> Diagnostic {
-    let (line, col) = doc.and_then(|d| locate(d, path)).map(|sp| line_col(text, sp.start)).unwrap_or((0, 0));
-    Diagnostic { severity: sev, file: file.into(), line, col, path: path_string(path), message: msg, hint }
+fn diag_at(
+    file: &str,
+    text: &str,
+    doc: Option<&toml_edit::Document<&str>>,
+    path: &[Seg],
+    sev: Severity,
+    msg: String,
+    hint: Option<String>,
+) -> Diagnostic {
+    let (line, col) = doc
+        .and_then(|d| locate(d, path))
+        .map(|sp| line_col(text, sp.start))
+        .unwrap_or((0, 0));
+    Diagnostic {
+        severity: sev,
+        file: file.into(),
+        line,
+        col,
+        path: path_string(path),
+        message: msg,
+        hint,
+    }
 }
 
 impl Scenario {
@@ -60,16 +80,25 @@ impl Scenario {
                     col,
                     path: String::new(),
                     message: format!("TOML syntax: {}", e.message().trim()),
-                    hint: Some("check quotes, brackets and `key = value` pairs on that line".into()),
+                    hint: Some(
+                        "check quotes, brackets and `key = value` pairs on that line".into(),
+                    ),
                 }]);
             }
         };
         match serde_path_to_error::deserialize::<_, ScenarioFile>(de) {
-            Ok(spec) => Ok(Scenario { file_name: file_name.into(), text: text.into(), spec }),
+            Ok(spec) => Ok(Scenario {
+                file_name: file_name.into(),
+                text: text.into(),
+                spec,
+            }),
             Err(e) => {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                let (line, col) = inner.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+                let (line, col) = inner
+                    .span()
+                    .map(|s| line_col(text, s.start))
+                    .unwrap_or((0, 0));
                 let msg = inner.message().trim().to_string();
                 let hint = if msg.contains("unknown field") {
                     Some("remove or rename the field; the message lists the accepted ones".into())
@@ -99,9 +128,16 @@ impl Scenario {
 
     /// Validates and builds. Warnings come back alongside the simulation; any error means no
     /// simulation.
-    pub fn build(&self, seed: Option<u64>) -> Result<(Simulation, Vec<Diagnostic>), Vec<Diagnostic>> {
+    pub fn build(
+        &self,
+        seed: Option<u64>,
+    ) -> Result<(Simulation, Vec<Diagnostic>), Vec<Diagnostic>> {
         let doc = self.doc();
-        let mut b = Builder { sc: self, doc: doc.as_ref(), diags: Vec::new() };
+        let mut b = Builder {
+            sc: self,
+            doc: doc.as_ref(),
+            diags: Vec::new(),
+        };
         let sim = b.build(seed.unwrap_or(self.spec.scenario.seed));
         let errors = b.diags.iter().any(|d| d.severity == Severity::Error);
         let mut diags = b.diags;
@@ -126,7 +162,12 @@ impl Scenario {
         Ok(sim
             .hosts
             .iter()
-            .filter_map(|h| h.ipvs.as_ref().map(|i| DirectorTable { host: h.name.clone(), config: i.config().clone() }))
+            .filter_map(|h| {
+                h.ipvs.as_ref().map(|i| DirectorTable {
+                    host: h.name.clone(),
+                    config: i.config().clone(),
+                })
+            })
             .collect())
     }
 }
@@ -148,24 +189,43 @@ fn k(s: &str) -> Seg {
 
 /// Parses "a.b.c.d:port".
 pub fn parse_sockaddr(s: &str) -> Result<(Ipv4Addr, u16), String> {
-    let (a, p) = s.rsplit_once(':').ok_or_else(|| format!("`{s}` is not ADDRESS:PORT"))?;
-    let a: Ipv4Addr = a.trim().parse().map_err(|_| format!("`{a}` is not an IPv4 address"))?;
-    let p: u16 = p.trim().parse().map_err(|_| format!("`{p}` is not a port number (0..65535)"))?;
+    let (a, p) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("`{s}` is not ADDRESS:PORT"))?;
+    let a: Ipv4Addr = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{a}` is not an IPv4 address"))?;
+    let p: u16 = p
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{p}` is not a port number (0..65535)"))?;
     Ok((a, p))
 }
 
 /// Parses "10.0.0.101" or a range "10.0.0.101-10.0.0.112".
 fn parse_sources(s: &str) -> Result<Vec<Ipv4Addr>, String> {
     if let Some((a, b)) = s.split_once('-') {
-        let a: Ipv4Addr = a.trim().parse().map_err(|_| format!("`{a}` is not an IPv4 address"))?;
-        let b: Ipv4Addr = b.trim().parse().map_err(|_| format!("`{b}` is not an IPv4 address"))?;
+        let a: Ipv4Addr = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{a}` is not an IPv4 address"))?;
+        let b: Ipv4Addr = b
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{b}` is not an IPv4 address"))?;
         let (x, y) = (u32::from(a), u32::from(b));
         if y < x || y - x > 65535 {
-            return Err(format!("`{s}`: the range must go upwards and hold at most 65536 addresses"));
+            return Err(format!(
+                "`{s}`: the range must go upwards and hold at most 65536 addresses"
+            ));
         }
         Ok((x..=y).map(Ipv4Addr::from).collect())
     } else {
-        Ok(vec![s.trim().parse().map_err(|_| format!("`{s}` is not an IPv4 address"))?])
+        Ok(vec![s
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}` is not an IPv4 address"))?])
     }
 }
 
@@ -183,7 +243,11 @@ fn written_dest_port(line: &str) -> Option<u16> {
             None
         };
         if let Some(v) = v {
-            let port = if v.starts_with('[') { v.rsplit_once("]:").map(|x| x.1) } else { v.rsplit_once(':').map(|x| x.1) };
+            let port = if v.starts_with('[') {
+                v.rsplit_once("]:").map(|x| x.1)
+            } else {
+                v.rsplit_once(':').map(|x| x.1)
+            };
             return port.and_then(|p| p.parse().ok());
         }
     }
@@ -192,19 +256,50 @@ fn written_dest_port(line: &str) -> Option<u16> {
 
 impl Builder<'_> {
     fn err(&mut self, path: &[Seg], msg: impl Into<String>, hint: Option<&str>) {
-        let d = diag_at(&self.sc.file_name, &self.sc.text, self.doc, path, Severity::Error, msg.into(), hint.map(String::from));
+        let d = diag_at(
+            &self.sc.file_name,
+            &self.sc.text,
+            self.doc,
+            path,
+            Severity::Error,
+            msg.into(),
+            hint.map(String::from),
+        );
         self.diags.push(d);
     }
     fn warn(&mut self, path: &[Seg], msg: impl Into<String>, hint: Option<&str>) {
-        let d = diag_at(&self.sc.file_name, &self.sc.text, self.doc, path, Severity::Warning, msg.into(), hint.map(String::from));
+        let d = diag_at(
+            &self.sc.file_name,
+            &self.sc.text,
+            self.doc,
+            path,
+            Severity::Warning,
+            msg.into(),
+            hint.map(String::from),
+        );
         self.diags.push(d);
     }
     /// An error on line `n` (0-based) of the multi-line string at `path`.
     fn err_in_rules(&mut self, path: &[Seg], n: usize, msg: String, hint: Option<&str>) {
-        let mut d = diag_at(&self.sc.file_name, &self.sc.text, self.doc, path, Severity::Error, msg, hint.map(String::from));
+        let mut d = diag_at(
+            &self.sc.file_name,
+            &self.sc.text,
+            self.doc,
+            path,
+            Severity::Error,
+            msg,
+            hint.map(String::from),
+        );
         if d.line > 0 {
             // A """ string starts with a newline that TOML drops; its first line is the next one.
-            let starts_with_newline = self.doc.and_then(|doc| locate(doc, path)).map(|sp| self.sc.text[sp.start..].starts_with("\"\"\"\n") || self.sc.text[sp.start..].starts_with("'''\n")).unwrap_or(false);
+            let starts_with_newline = self
+                .doc
+                .and_then(|doc| locate(doc, path))
+                .map(|sp| {
+                    self.sc.text[sp.start..].starts_with("\"\"\"\n")
+                        || self.sc.text[sp.start..].starts_with("'''\n")
+                })
+                .unwrap_or(false);
             d.line += n + usize::from(starts_with_newline);
             d.col = 1;
         }
@@ -221,14 +316,27 @@ impl Builder<'_> {
         for (i, s) in spec.segments.iter().enumerate() {
             let p = [k("segment"), Seg::Index(i), k("name")];
             if !seg_names.insert(s.name.clone()) {
-                self.err(&p, format!("segment `{}` is defined twice", s.name), Some("give every segment its own name"));
+                self.err(
+                    &p,
+                    format!("segment `{}` is defined twice", s.name),
+                    Some("give every segment its own name"),
+                );
             }
             if !(0.0..=1.0).contains(&s.loss) {
-                self.err(&[k("segment"), Seg::Index(i), k("loss")], format!("loss {} is not a probability", s.loss), Some("use a value from 0.0 to 1.0"));
+                self.err(
+                    &[k("segment"), Seg::Index(i), k("loss")],
+                    format!("loss {} is not a probability", s.loss),
+                    Some("use a value from 0.0 to 1.0"),
+                );
             }
             segments.push(Segment::new(
                 s.name.clone(),
-                LinkParams { latency: s.latency.0, bandwidth_bps: s.bandwidth.0, jitter: s.jitter.map(|j| j.0).unwrap_or(SimDuration::ZERO), loss: s.loss },
+                LinkParams {
+                    latency: s.latency.0,
+                    bandwidth_bps: s.bandwidth.0,
+                    jitter: s.jitter.map(|j| j.0).unwrap_or(SimDuration::ZERO),
+                    loss: s.loss,
+                },
             ));
         }
         // ---- hosts
@@ -237,7 +345,11 @@ impl Builder<'_> {
         for (hi, hs) in spec.hosts.iter().enumerate() {
             let hp = vec![k("host"), Seg::Index(hi)];
             if !host_names.insert(hs.name.clone()) {
-                self.err(&[hp.clone(), vec![k("name")]].concat(), format!("host `{}` is defined twice", hs.name), Some("give every host its own name"));
+                self.err(
+                    &[hp.clone(), vec![k("name")]].concat(),
+                    format!("host `{}` is defined twice", hs.name),
+                    Some("give every host its own name"),
+                );
             }
             let role = match hs.role {
                 RoleSpec::Client => Role::Client,
@@ -246,18 +358,37 @@ impl Builder<'_> {
                 RoleSpec::RealServer => Role::RealServer,
                 RoleSpec::Host => Role::Host,
             };
-            let mut h = Host::new(hi, hs.name.clone(), role, rng.stream(&format!("host:{}", hs.name)));
+            let mut h = Host::new(
+                hi,
+                hs.name.clone(),
+                role,
+                rng.stream(&format!("host:{}", hs.name)),
+            );
             if let Some(tw) = hs.time_wait {
                 h.tcp_params.time_wait = tw.0;
             }
-            let wants_tunl = hs.modules.iter().any(|m| m == "ipip") || hs.ifaces.iter().any(|i| i.name == "tunl0");
+            let wants_tunl = hs.modules.iter().any(|m| m == "ipip")
+                || hs.ifaces.iter().any(|i| i.name == "tunl0");
             for (mi, m) in hs.modules.iter().enumerate() {
                 if m != "ipip" {
-                    self.err(&[hp.clone(), vec![k("modules"), Seg::Index(mi)]].concat(), format!("unknown module `{m}`"), Some("the model knows `ipip` (which creates tunl0)"));
+                    self.err(
+                        &[hp.clone(), vec![k("modules"), Seg::Index(mi)]].concat(),
+                        format!("unknown module `{m}`"),
+                        Some("the model knows `ipip` (which creates tunl0)"),
+                    );
                 }
             }
             if wants_tunl {
-                h.ifaces.push(Iface { name: "tunl0".into(), kind: IfaceKind::Tunnel, mac: MacAddr::ZERO, addrs: vec![], up: true, mtu: 1480, conf: IfConf::default(), attachment: None });
+                h.ifaces.push(Iface {
+                    name: "tunl0".into(),
+                    kind: IfaceKind::Tunnel,
+                    mac: MacAddr::ZERO,
+                    addrs: vec![],
+                    up: true,
+                    mtu: 1480,
+                    conf: IfConf::default(),
+                    attachment: None,
+                });
             }
             let mut eth_n = 0u8;
             for (ii, is) in hs.ifaces.iter().enumerate() {
@@ -266,28 +397,51 @@ impl Builder<'_> {
                 for (ai, a) in is.addrs.iter().enumerate() {
                     match a.parse::<Cidr>() {
                         Ok(c) => addrs.push(c),
-                        Err(e) => self.err(&[ip.clone(), vec![k("addrs"), Seg::Index(ai)]].concat(), e, Some("write an IPv4 address with its prefix, e.g. \"192.168.10.102/24\"")),
+                        Err(e) => self.err(
+                            &[ip.clone(), vec![k("addrs"), Seg::Index(ai)]].concat(),
+                            e,
+                            Some(
+                                "write an IPv4 address with its prefix, e.g. \"192.168.10.102/24\"",
+                            ),
+                        ),
                     }
                 }
                 match is.name.as_str() {
                     "lo" | "tunl0" => {
                         if is.segment.is_some() {
-                            self.err(&[ip.clone(), vec![k("segment")]].concat(), format!("`{}` cannot be plugged into a segment", is.name), Some("remove `segment` from this interface"));
+                            self.err(
+                                &[ip.clone(), vec![k("segment")]].concat(),
+                                format!("`{}` cannot be plugged into a segment", is.name),
+                                Some("remove `segment` from this interface"),
+                            );
                         }
                         let idx = h.iface_index(&is.name).unwrap_or(0);
                         h.ifaces[idx].addrs.extend(addrs);
                     }
                     name => {
                         if h.iface_index(name).is_some() {
-                            self.err(&[ip.clone(), vec![k("name")]].concat(), format!("interface `{name}` is defined twice on {}", hs.name), None);
+                            self.err(
+                                &[ip.clone(), vec![k("name")]].concat(),
+                                format!("interface `{name}` is defined twice on {}", hs.name),
+                                None,
+                            );
                             continue;
                         }
                         let Some(seg_name) = &is.segment else {
-                            self.err(&[ip.clone(), vec![k("name")]].concat(), format!("Ethernet interface `{name}` needs a `segment`"), Some("add segment = \"<name of a [[segment]]>\""));
+                            self.err(
+                                &[ip.clone(), vec![k("name")]].concat(),
+                                format!("Ethernet interface `{name}` needs a `segment`"),
+                                Some("add segment = \"<name of a [[segment]]>\""),
+                            );
                             continue;
                         };
-                        let Some(seg) = spec.segments.iter().position(|s| &s.name == seg_name) else {
-                            self.err(&[ip.clone(), vec![k("segment")]].concat(), format!("no segment named `{seg_name}`"), Some("define it in a [[segment]] table or fix the name"));
+                        let Some(seg) = spec.segments.iter().position(|s| &s.name == seg_name)
+                        else {
+                            self.err(
+                                &[ip.clone(), vec![k("segment")]].concat(),
+                                format!("no segment named `{seg_name}`"),
+                                Some("define it in a [[segment]] table or fix the name"),
+                            );
                             continue;
                         };
                         eth_n += 1;
@@ -299,10 +453,15 @@ impl Builder<'_> {
                                     MacAddr::ZERO
                                 }
                             },
-                            None => MacAddr([0x02, 0, 0, (hi >> 8) as u8, (hi & 0xff) as u8 + 1, eth_n]),
+                            None => {
+                                MacAddr([0x02, 0, 0, (hi >> 8) as u8, (hi & 0xff) as u8 + 1, eth_n])
+                            }
                         };
                         let idx = h.ifaces.len();
-                        let port = segments.get_mut(seg).map(|s| s.attach(hi, idx)).unwrap_or(0);
+                        let port = segments
+                            .get_mut(seg)
+                            .map(|s| s.attach(hi, idx))
+                            .unwrap_or(0);
                         h.ifaces.push(Iface {
                             name: name.into(),
                             kind: IfaceKind::Ethernet,
@@ -325,7 +484,11 @@ impl Builder<'_> {
                     match rs.to.parse::<Cidr>() {
                         Ok(c) => c,
                         Err(e) => {
-                            self.err(&[rp.clone(), vec![k("to")]].concat(), e, Some("write \"default\" or a prefix like \"10.0.0.0/24\""));
+                            self.err(
+                                &[rp.clone(), vec![k("to")]].concat(),
+                                e,
+                                Some("write \"default\" or a prefix like \"10.0.0.0/24\""),
+                            );
                             continue;
                         }
                     }
@@ -334,7 +497,11 @@ impl Builder<'_> {
                     Some(v) => match v.parse::<Ipv4Addr>() {
                         Ok(a) => Some(a),
                         Err(_) => {
-                            self.err(&[rp.clone(), vec![k("via")]].concat(), format!("`{v}` is not an IPv4 address"), None);
+                            self.err(
+                                &[rp.clone(), vec![k("via")]].concat(),
+                                format!("`{v}` is not an IPv4 address"),
+                                None,
+                            );
                             continue;
                         }
                     },
@@ -344,11 +511,19 @@ impl Builder<'_> {
                     Some(d) => match h.iface_index(d) {
                         Some(i) => i,
                         None => {
-                            self.err(&[rp.clone(), vec![k("dev")]].concat(), format!("{} has no interface `{d}`", hs.name), None);
+                            self.err(
+                                &[rp.clone(), vec![k("dev")]].concat(),
+                                format!("{} has no interface `{d}`", hs.name),
+                                None,
+                            );
                             continue;
                         }
                     },
-                    None => match via.and_then(|v| h.ifaces.iter().position(|i| i.kind == IfaceKind::Ethernet && i.addr_in_subnet_of(v).is_some())) {
+                    None => match via.and_then(|v| {
+                        h.ifaces.iter().position(|i| {
+                            i.kind == IfaceKind::Ethernet && i.addr_in_subnet_of(v).is_some()
+                        })
+                    }) {
                         Some(i) => i,
                         None => {
                             self.err(&rp, format!("gateway {} is not on a network of {}", via.map(|v| v.to_string()).unwrap_or("(none)".into()), hs.name), Some("a gateway must be in the subnet of one of the host's interfaces, or give `dev`"));
@@ -362,9 +537,19 @@ impl Builder<'_> {
             // IPVS
             if let Some(ipvs_spec) = &hs.ipvs {
                 if role != Role::Director {
-                    self.err(&[hp.clone(), vec![k("ipvs")]].concat(), format!("{} has an IPVS table but its role is not `director`", hs.name), Some("set role = \"director\""));
+                    self.err(
+                        &[hp.clone(), vec![k("ipvs")]].concat(),
+                        format!(
+                            "{} has an IPVS table but its role is not `director`",
+                            hs.name
+                        ),
+                        Some("set role = \"director\""),
+                    );
                 }
-                let mut ipvs = Ipvs::new(IpvsSysctls::default(), rng.stream(&format!("ipvs:{}", hs.name)));
+                let mut ipvs = Ipvs::new(
+                    IpvsSysctls::default(),
+                    rng.stream(&format!("ipvs:{}", hs.name)),
+                );
                 self.build_ipvs(&hp, ipvs_spec, &mut ipvs);
                 h.ipvs = Some(ipvs);
             }
@@ -377,10 +562,18 @@ impl Builder<'_> {
             // servers
             for (si, s) in hs.servers.iter().enumerate() {
                 if s.workers == 0 {
-                    self.err(&[hp.clone(), vec![k("server"), Seg::Index(si), k("workers")]].concat(), "a server needs at least one worker", None);
+                    self.err(
+                        &[hp.clone(), vec![k("server"), Seg::Index(si), k("workers")]].concat(),
+                        "a server needs at least one worker",
+                        None,
+                    );
                 }
                 h.add_server(ServerSpec {
-                    proto: if s.proto == ProtoFile::Udp { L4::Udp } else { L4::Tcp },
+                    proto: if s.proto == ProtoFile::Udp {
+                        L4::Udp
+                    } else {
+                        L4::Tcp
+                    },
                     port: s.port,
                     workers: s.workers.max(1),
                     backlog: s.backlog,
@@ -399,18 +592,28 @@ impl Builder<'_> {
         for (wi, w) in spec.workloads.iter().enumerate() {
             let wp = vec![k("workload"), Seg::Index(wi)];
             let Some(client) = hosts.iter().position(|h| h.name == w.client) else {
-                self.err(&[wp.clone(), vec![k("client")]].concat(), format!("no host named `{}`", w.client), None);
+                self.err(
+                    &[wp.clone(), vec![k("client")]].concat(),
+                    format!("no host named `{}`", w.client),
+                    None,
+                );
                 continue;
             };
             let target = match parse_sockaddr(&w.target) {
                 Ok(t) => t,
                 Err(e) => {
-                    self.err(&[wp.clone(), vec![k("target")]].concat(), e, Some("write the virtual service as \"VIP:PORT\""));
+                    self.err(
+                        &[wp.clone(), vec![k("target")]].concat(),
+                        e,
+                        Some("write the virtual service as \"VIP:PORT\""),
+                    );
                     continue;
                 }
             };
             let arrival = match w.arrival {
-                ArrivalFile::Sequential => Arrival::Sequential { think: w.think.map(|t| t.0).unwrap_or(SimDuration::ZERO) },
+                ArrivalFile::Sequential => Arrival::Sequential {
+                    think: w.think.map(|t| t.0).unwrap_or(SimDuration::ZERO),
+                },
                 a => match w.rate {
                     Some(r) if r > 0.0 && r.is_finite() => {
                         if a == ArrivalFile::Poisson {
@@ -431,20 +634,32 @@ impl Builder<'_> {
                     Ok(v) => {
                         for a in &v {
                             if !hosts[client].is_local(*a) {
-                                self.err(&[wp.clone(), vec![k("sources"), Seg::Index(si)]].concat(), format!("{a} is not configured on {}", w.client), Some("add the address to one of the client's interfaces"));
+                                self.err(
+                                    &[wp.clone(), vec![k("sources"), Seg::Index(si)]].concat(),
+                                    format!("{a} is not configured on {}", w.client),
+                                    Some("add the address to one of the client's interfaces"),
+                                );
                                 break;
                             }
                         }
                         sources.extend(v);
                     }
-                    Err(e) => self.err(&[wp.clone(), vec![k("sources"), Seg::Index(si)]].concat(), e, None),
+                    Err(e) => self.err(
+                        &[wp.clone(), vec![k("sources"), Seg::Index(si)]].concat(),
+                        e,
+                        None,
+                    ),
                 }
             }
             let name = w.name.clone().unwrap_or_else(|| format!("workload{wi}"));
             let spec_w = WorkloadSpec {
                 name: name.clone(),
                 client,
-                proto: if w.proto == ProtoFile::Udp { L4::Udp } else { L4::Tcp },
+                proto: if w.proto == ProtoFile::Udp {
+                    L4::Udp
+                } else {
+                    L4::Tcp
+                },
                 target,
                 sources,
                 arrival,
@@ -467,7 +682,11 @@ impl Builder<'_> {
         for (fi, f) in spec.faults.iter().enumerate() {
             let fp = vec![k("fault"), Seg::Index(fi)];
             let Some(host) = hosts.iter().position(|h| h.name == f.host) else {
-                self.err(&[fp.clone(), vec![k("host")]].concat(), format!("no host named `{}`", f.host), None);
+                self.err(
+                    &[fp.clone(), vec![k("host")]].concat(),
+                    format!("no host named `{}`", f.host),
+                    None,
+                );
                 continue;
             };
             let iface = |b: &mut Self| -> Option<usize> {
@@ -475,7 +694,11 @@ impl Builder<'_> {
                     Some(n) => match hosts[host].iface_index(n) {
                         Some(i) => Some(i),
                         None => {
-                            b.err(&[fp.clone(), vec![k("iface")]].concat(), format!("{} has no interface `{n}`", f.host), None);
+                            b.err(
+                                &[fp.clone(), vec![k("iface")]].concat(),
+                                format!("{} has no interface `{n}`", f.host),
+                                None,
+                            );
                             None
                         }
                     },
@@ -488,15 +711,25 @@ impl Builder<'_> {
             let action = match f.action {
                 FaultKind::HostDown => Some(FaultAction::HostDown { host }),
                 FaultKind::HostUp => Some(FaultAction::HostUp { host }),
-                FaultKind::LinkDown => iface(self).map(|iface| FaultAction::LinkDown { host, iface }),
+                FaultKind::LinkDown => {
+                    iface(self).map(|iface| FaultAction::LinkDown { host, iface })
+                }
                 FaultKind::LinkUp => iface(self).map(|iface| FaultAction::LinkUp { host, iface }),
                 FaultKind::Sysctl => match (&f.name, f.value) {
                     (Some(n), Some(v)) => {
-                        let mut probe = Host::new(0, String::new(), Role::Host, rng.stream("probe"));
+                        let mut probe =
+                            Host::new(0, String::new(), Role::Host, rng.stream("probe"));
                         probe.ifaces = hosts[host].ifaces.clone();
-                        probe.ipvs = hosts[host].ipvs.as_ref().map(|_| Ipvs::new(IpvsSysctls::default(), rng.stream("probe")));
+                        probe.ipvs = hosts[host]
+                            .ipvs
+                            .as_ref()
+                            .map(|_| Ipvs::new(IpvsSysctls::default(), rng.stream("probe")));
                         match probe.set_sysctl(n, v) {
-                            Ok(()) => Some(FaultAction::Sysctl { host, name: n.clone(), value: v }),
+                            Ok(()) => Some(FaultAction::Sysctl {
+                                host,
+                                name: n.clone(),
+                                value: v,
+                            }),
                             Err(e) => {
                                 self.err(&[fp.clone(), vec![k("name")]].concat(), e, None);
                                 None
@@ -510,17 +743,31 @@ impl Builder<'_> {
                 },
                 FaultKind::Ipvsadm => match &f.command {
                     Some(c) => match parse_line(c) {
-                        Ok(Command::Apply(op)) if hosts[host].ipvs.is_some() => Some(FaultAction::Ipvs { host, op }),
+                        Ok(Command::Apply(op)) if hosts[host].ipvs.is_some() => {
+                            Some(FaultAction::Ipvs { host, op })
+                        }
                         Ok(Command::Apply(_)) => {
-                            self.err(&[fp.clone(), vec![k("host")]].concat(), format!("{} runs no IPVS", f.host), None);
+                            self.err(
+                                &[fp.clone(), vec![k("host")]].concat(),
+                                format!("{} runs no IPVS", f.host),
+                                None,
+                            );
                             None
                         }
                         Ok(_) => {
-                            self.err(&[fp.clone(), vec![k("command")]].concat(), "only commands that change the table can be scheduled", Some("use -A/-E/-D/-a/-e/-d/-C/-Z/--set"));
+                            self.err(
+                                &[fp.clone(), vec![k("command")]].concat(),
+                                "only commands that change the table can be scheduled",
+                                Some("use -A/-E/-D/-a/-e/-d/-C/-Z/--set"),
+                            );
                             None
                         }
                         Err(e) => {
-                            self.err(&[fp.clone(), vec![k("command")]].concat(), format!("ipvsadm: {}", e.message), None);
+                            self.err(
+                                &[fp.clone(), vec![k("command")]].concat(),
+                                format!("ipvsadm: {}", e.message),
+                                None,
+                            );
                             None
                         }
                     },
@@ -530,21 +777,39 @@ impl Builder<'_> {
                     }
                 },
                 FaultKind::Slow => match (f.port, f.factor) {
-                    (Some(port), Some(factor)) if factor > 0.0 => Some(FaultAction::Slow { host, port, factor }),
+                    (Some(port), Some(factor)) if factor > 0.0 => {
+                        Some(FaultAction::Slow { host, port, factor })
+                    }
                     _ => {
-                        self.err(&fp, "action \"slow\" needs `port` and a positive `factor`", None);
+                        self.err(
+                            &fp,
+                            "action \"slow\" needs `port` and a positive `factor`",
+                            None,
+                        );
                         None
                     }
                 },
             };
             if let Some(action) = action {
                 let label = format!("{:?} on {}", f.action, f.host).to_lowercase();
-                faults.push(Fault { at: SimTime(f.at.0 .0), action, label });
+                faults.push(Fault {
+                    at: SimTime(f.at.0 .0),
+                    action,
+                    label,
+                });
             }
         }
         let world = World::new(segments, rng.stream("links"));
         let end = SimTime(spec.scenario.duration.0 .0);
-        Some(Simulation::new(spec.scenario.name.clone(), seed, world, hosts, workloads, faults, end))
+        Some(Simulation::new(
+            spec.scenario.name.clone(),
+            seed,
+            world,
+            hosts,
+            workloads,
+            faults,
+            end,
+        ))
     }
 
     fn build_ipvs(&mut self, hp: &[Seg], spec: &IpvsSpec, ipvs: &mut Ipvs) {
@@ -558,7 +823,9 @@ impl Builder<'_> {
                 match parse_line(line) {
                     Ok(Command::Apply(op)) => {
                         if let IpvsOp::AddDest(key, d) | IpvsOp::EditDest(key, d) = &op {
-                            if matches!(d.fwd, FwdMethod::Route | FwdMethod::Tunnel) && !key.is_fwmark() {
+                            if matches!(d.fwd, FwdMethod::Route | FwdMethod::Tunnel)
+                                && !key.is_fwmark()
+                            {
                                 if let Some(p) = written_dest_port(line) {
                                     if p != key.port() {
                                         let mode = d.fwd.mode_name();
@@ -571,11 +838,30 @@ impl Builder<'_> {
                             }
                         }
                         if let Err(e) = ipvs.apply(SimTime::ZERO, &op) {
-                            self.err_in_rules(&rules_path, n, format!("{}: {}", line, crate::admin::ipvsadm::kernel_error_message(&op, &e)), None);
+                            self.err_in_rules(
+                                &rules_path,
+                                n,
+                                format!(
+                                    "{}: {}",
+                                    line,
+                                    crate::admin::ipvsadm::kernel_error_message(&op, &e)
+                                ),
+                                None,
+                            );
                         }
                     }
-                    Ok(_) => self.err_in_rules(&rules_path, n, format!("`{line}` does not change the table"), Some("rules hold -A/-a/-E/-e/--set lines; listings belong in the console")),
-                    Err(e) => self.err_in_rules(&rules_path, n, format!("ipvsadm: {}", e.message.lines().next().unwrap_or("")), None),
+                    Ok(_) => self.err_in_rules(
+                        &rules_path,
+                        n,
+                        format!("`{line}` does not change the table"),
+                        Some("rules hold -A/-a/-E/-e/--set lines; listings belong in the console"),
+                    ),
+                    Err(e) => self.err_in_rules(
+                        &rules_path,
+                        n,
+                        format!("ipvsadm: {}", e.message.lines().next().unwrap_or("")),
+                        None,
+                    ),
                 }
             }
         }
@@ -583,15 +869,30 @@ impl Builder<'_> {
             let sp = [hp.to_vec(), vec![k("ipvs"), k("service"), Seg::Index(si)]].concat();
             let key = match (&s.tcp, &s.udp, s.fwmark) {
                 (Some(a), None, None) | (None, Some(a), None) => match parse_sockaddr(a) {
-                    Ok((addr, port)) => ServiceKey::Addr { proto: if s.tcp.is_some() { Protocol::Tcp } else { Protocol::Udp }, addr: IpAddr::V4(addr), port },
+                    Ok((addr, port)) => ServiceKey::Addr {
+                        proto: if s.tcp.is_some() {
+                            Protocol::Tcp
+                        } else {
+                            Protocol::Udp
+                        },
+                        addr: IpAddr::V4(addr),
+                        port,
+                    },
                     Err(e) => {
                         self.err(&sp, e, Some("write tcp = \"VIP:PORT\""));
                         continue;
                     }
                 },
-                (None, None, Some(m)) => ServiceKey::Fwmark { mark: m, family: crate::admin::Family::Inet },
+                (None, None, Some(m)) => ServiceKey::Fwmark {
+                    mark: m,
+                    family: crate::admin::Family::Inet,
+                },
                 _ => {
-                    self.err(&sp, "a service needs exactly one of `tcp`, `udp` or `fwmark`", None);
+                    self.err(
+                        &sp,
+                        "a service needs exactly one of `tcp`, `udp` or `fwmark`",
+                        None,
+                    );
                     continue;
                 }
             };
@@ -604,7 +905,11 @@ impl Builder<'_> {
             if let Some(m) = &s.netmask {
                 match m.parse::<Ipv4Addr>() {
                     Ok(m) => cfg.netmask = u32::from(m),
-                    Err(_) => self.err(&[sp.clone(), vec![k("netmask")]].concat(), format!("`{m}` is not a netmask"), None),
+                    Err(_) => self.err(
+                        &[sp.clone(), vec![k("netmask")]].concat(),
+                        format!("`{m}` is not a netmask"),
+                        None,
+                    ),
                 }
             }
             for f in &s.flags {
@@ -613,7 +918,11 @@ impl Builder<'_> {
                     "sh-port" | "mh-port" | "flag-2" => svc_flags::SCHED2,
                     "flag-3" => svc_flags::SCHED3,
                     _ => {
-                        self.err(&[sp.clone(), vec![k("flags")]].concat(), format!("unknown scheduler flag `{f}`"), None);
+                        self.err(
+                            &[sp.clone(), vec![k("flags")]].concat(),
+                            format!("unknown scheduler flag `{f}`"),
+                            None,
+                        );
                         0
                     }
                 };
@@ -622,7 +931,11 @@ impl Builder<'_> {
                 cfg.flags |= svc_flags::ONEPACKET;
             }
             if let Err(e) = ipvs.apply(SimTime::ZERO, &IpvsOp::AddService(cfg)) {
-                self.err(&sp, e.to_string(), Some("known schedulers: rr wrr lc wlc sed nq fo ovf twos dh sh mh lblc lblcr"));
+                self.err(
+                    &sp,
+                    e.to_string(),
+                    Some("known schedulers: rr wrr lc wlc sed nq fo ovf twos dh sh mh lblc lblcr"),
+                );
                 continue;
             }
             for (ri, r) in s.real_servers.iter().enumerate() {
@@ -632,7 +945,11 @@ impl Builder<'_> {
                     Err(_) => match r.address.parse::<Ipv4Addr>() {
                         Ok(a) => (a, key.port()),
                         Err(_) => {
-                            self.err(&[rp.clone(), vec![k("address")]].concat(), format!("`{}` is not ADDRESS[:PORT]", r.address), None);
+                            self.err(
+                                &[rp.clone(), vec![k("address")]].concat(),
+                                format!("`{}` is not ADDRESS[:PORT]", r.address),
+                                None,
+                            );
                             continue;
                         }
                     },
@@ -646,7 +963,9 @@ impl Builder<'_> {
                     self.err(&[rp.clone(), vec![k("address")]].concat(), format!("port mapping ({} -> {port}) is impossible with {}: the kernel never rewrites ports for DR or TUN", key.port(), fwd.mode_name()), Some("use the service's port, or method = \"nat\""));
                     continue;
                 }
-                let mut d = DestConfig::new(IpAddr::V4(addr), port).with_fwd(fwd).with_weight(r.weight);
+                let mut d = DestConfig::new(IpAddr::V4(addr), port)
+                    .with_fwd(fwd)
+                    .with_weight(r.weight);
                 d.u_threshold = r.u_threshold;
                 d.l_threshold = r.l_threshold;
                 if let Err(e) = ipvs.apply(SimTime::ZERO, &IpvsOp::AddDest(key, d)) {
@@ -655,7 +974,14 @@ impl Builder<'_> {
             }
         }
         if let Some([tcp, fin, udp]) = spec.timeouts {
-            let _ = ipvs.apply(SimTime::ZERO, &IpvsOp::SetTimeouts(Timeouts { tcp, tcp_fin: fin, udp }));
+            let _ = ipvs.apply(
+                SimTime::ZERO,
+                &IpvsOp::SetTimeouts(Timeouts {
+                    tcp,
+                    tcp_fin: fin,
+                    udp,
+                }),
+            );
         }
     }
 
@@ -665,26 +991,44 @@ impl Builder<'_> {
             let Some(ipvs) = &d.ipvs else { continue };
             let dp = vec![k("host"), Seg::Index(di)];
             let cfg = ipvs.config().clone();
-            let has_nat = cfg.services.iter().any(|s| s.dests.iter().any(|x| x.fwd == FwdMethod::Masq));
+            let has_nat = cfg
+                .services
+                .iter()
+                .any(|s| s.dests.iter().any(|x| x.fwd == FwdMethod::Masq));
             if has_nat && !d.ip_forward {
                 self.warn(&dp, format!("{} forwards NAT traffic but net.ipv4.ip_forward is 0: replies from the real servers will be dropped", d.name), Some("set \"net.ipv4.ip_forward\" = 1 in its sysctl table"));
             }
             for svc in &cfg.services {
                 let vip = match svc.config.key {
-                    ServiceKey::Addr { addr: IpAddr::V4(a), .. } => Some(a),
+                    ServiceKey::Addr {
+                        addr: IpAddr::V4(a),
+                        ..
+                    } => Some(a),
                     _ => None,
                 };
                 for dest in &svc.dests {
                     let IpAddr::V4(rip) = dest.addr else { continue };
-                    let Some((ri, rs)) = hosts.iter().enumerate().find(|(_, h)| h.ifaces.iter().any(|i| i.kind == IfaceKind::Ethernet && i.has_addr(rip))) else {
+                    let Some((ri, rs)) = hosts.iter().enumerate().find(|(_, h)| {
+                        h.ifaces
+                            .iter()
+                            .any(|i| i.kind == IfaceKind::Ethernet && i.has_addr(rip))
+                    }) else {
                         self.warn(&dp, format!("real server {rip} is not a host of the scenario: traffic to it is lost"), None);
                         continue;
                     };
                     let rp = vec![k("host"), Seg::Index(ri)];
                     match dest.fwd {
                         FwdMethod::Masq => {
-                            let gw = rs.routes.iter().find(|r| r.dst.prefix == 0).and_then(|r| r.via);
-                            let d_addrs: Vec<Ipv4Addr> = d.ifaces.iter().flat_map(|i| i.addrs.iter().map(|c| c.addr)).collect();
+                            let gw = rs
+                                .routes
+                                .iter()
+                                .find(|r| r.dst.prefix == 0)
+                                .and_then(|r| r.via);
+                            let d_addrs: Vec<Ipv4Addr> = d
+                                .ifaces
+                                .iter()
+                                .flat_map(|i| i.addrs.iter().map(|c| c.addr))
+                                .collect();
                             match gw {
                                 Some(g) if d_addrs.contains(&g) => {}
                                 Some(g) => self.warn(&rp, format!("NAT real server {} routes its replies via {g}, not via the director: replies leave with source {rip} instead of the VIP and the client drops them", rs.name), Some("make the director's inside address (DIP) the real server's default gateway")),
@@ -697,7 +1041,10 @@ impl Builder<'_> {
                                 self.warn(&rp, format!("{} real server {} does not have the VIP {vip}: it will drop the requests", dest.fwd.mode_name(), rs.name), Some(if dest.fwd == FwdMethod::Route { "add the VIP as a /32 on lo" } else { "load ipip and put the VIP on tunl0" }));
                             }
                             for (ii, ifc) in rs.ifaces.iter().enumerate() {
-                                if ifc.kind != IfaceKind::Ethernet || ifc.has_addr(vip) || !rs.is_local(vip) {
+                                if ifc.kind != IfaceKind::Ethernet
+                                    || ifc.has_addr(vip)
+                                    || !rs.is_local(vip)
+                                {
                                     continue;
                                 }
                                 let c = rs.conf(ii);
@@ -717,8 +1064,20 @@ impl Builder<'_> {
                                         }
                                     }
                                 }
-                            } else if let Some(dseg) = d.ifaces.iter().filter_map(|i| i.attachment.map(|a| a.0)).next() {
-                                let same = rs.ifaces.iter().any(|i| i.attachment.map(|a| a.0) == Some(dseg) || d.ifaces.iter().any(|di| di.attachment.is_some() && di.attachment.map(|a| a.0) == i.attachment.map(|a| a.0)));
+                            } else if let Some(dseg) = d
+                                .ifaces
+                                .iter()
+                                .filter_map(|i| i.attachment.map(|a| a.0))
+                                .next()
+                            {
+                                let same = rs.ifaces.iter().any(|i| {
+                                    i.attachment.map(|a| a.0) == Some(dseg)
+                                        || d.ifaces.iter().any(|di| {
+                                            di.attachment.is_some()
+                                                && di.attachment.map(|a| a.0)
+                                                    == i.attachment.map(|a| a.0)
+                                        })
+                                });
                                 if !same {
                                     self.warn(&rp, format!("DR real server {} is not on a segment shared with the director: DR only works on one L2 network", rs.name), None);
                                 }
@@ -738,9 +1097,18 @@ mod tests {
 
     #[test]
     fn dest_port_is_read_from_the_line() {
-        assert_eq!(written_dest_port("-a -t 1.1.1.1:80 -r 2.2.2.2:8080 -g"), Some(8080));
-        assert_eq!(written_dest_port("ipvsadm -a -t 1.1.1.1:80 -r 2.2.2.2 -g"), None);
-        assert_eq!(written_dest_port("-a -t 1.1.1.1:80 --real-server=2.2.2.2:81"), Some(81));
+        assert_eq!(
+            written_dest_port("-a -t 1.1.1.1:80 -r 2.2.2.2:8080 -g"),
+            Some(8080)
+        );
+        assert_eq!(
+            written_dest_port("ipvsadm -a -t 1.1.1.1:80 -r 2.2.2.2 -g"),
+            None
+        );
+        assert_eq!(
+            written_dest_port("-a -t 1.1.1.1:80 --real-server=2.2.2.2:81"),
+            Some(81)
+        );
     }
 
     #[test]

@@ -10,17 +10,27 @@ use std::net::Ipv4Addr;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Distribution {
     Constant(SimDuration),
-    Exponential { mean: SimDuration },
-    Uniform { min: SimDuration, max: SimDuration },
+    Exponential {
+        mean: SimDuration,
+    },
+    Uniform {
+        min: SimDuration,
+        max: SimDuration,
+    },
     /// Log-normal given its median and the sigma of the underlying normal.
-    LogNormal { median: SimDuration, sigma: f64 },
+    LogNormal {
+        median: SimDuration,
+        sigma: f64,
+    },
 }
 
 impl Distribution {
     pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
         match self {
             Distribution::Constant(d) => *d,
-            Distribution::Exponential { mean } => SimDuration::from_secs_f64(rng.exp(mean.as_secs_f64())),
+            Distribution::Exponential { mean } => {
+                SimDuration::from_secs_f64(rng.exp(mean.as_secs_f64()))
+            }
             Distribution::Uniform { min, max } => {
                 if max.0 <= min.0 {
                     *min

@@ -137,11 +137,22 @@ pub struct TcpConn {
 }
 
 impl TcpConn {
-    fn new(local: (Ipv4Addr, u16), remote: (Ipv4Addr, u16), iss: u32, ts_offset: u32, p: &TcpParams, active: bool) -> Self {
+    fn new(
+        local: (Ipv4Addr, u16),
+        remote: (Ipv4Addr, u16),
+        iss: u32,
+        ts_offset: u32,
+        p: &TcpParams,
+        active: bool,
+    ) -> Self {
         TcpConn {
             local,
             remote,
-            state: if active { TcpState::SynSent } else { TcpState::SynRcvd },
+            state: if active {
+                TcpState::SynSent
+            } else {
+                TcpState::SynRcvd
+            },
             active,
             iss,
             snd_una: iss,
@@ -160,7 +171,11 @@ impl TcpConn {
             quickack: active,
             params_time_wait: p.time_wait,
             params_delack: p.delayed_ack,
-            max_retries: if active { p.syn_retries } else { p.synack_retries },
+            max_retries: if active {
+                p.syn_retries
+            } else {
+                p.synack_retries
+            },
             mss: p.mss,
         }
     }
@@ -216,15 +231,27 @@ impl TcpConn {
     fn make(&self, now: SimTime, flags: u8, payload: Payload, syn_opts: bool) -> TcpSegment {
         let ts = Some((self.tsval(now), self.ts_recent));
         let options = if syn_opts {
-            TcpOptions { mss: Some(self.mss), sack_permitted: true, timestamps: ts, window_scale: Some(7) }
+            TcpOptions {
+                mss: Some(self.mss),
+                sack_permitted: true,
+                timestamps: ts,
+                window_scale: Some(7),
+            }
         } else {
-            TcpOptions { timestamps: ts, ..Default::default() }
+            TcpOptions {
+                timestamps: ts,
+                ..Default::default()
+            }
         };
         TcpSegment {
             sport: self.local.1,
             dport: self.remote.1,
             seq: self.snd_nxt,
-            ack: if flags & TcpFlags::ACK != 0 { self.rcv_nxt } else { 0 },
+            ack: if flags & TcpFlags::ACK != 0 {
+                self.rcv_nxt
+            } else {
+                0
+            },
             flags: TcpFlags(flags),
             window: if syn_opts { 64240 } else { 502 },
             options,
@@ -241,7 +268,8 @@ impl TcpConn {
 
     fn ack_now(&mut self, now: SimTime, out: &mut TcpOutput) {
         self.delack_at = None;
-        out.segments.push(self.make(now, TcpFlags::ACK, Payload::empty(), false));
+        out.segments
+            .push(self.make(now, TcpFlags::ACK, Payload::empty(), false));
     }
 
     /// Application write: queues `len` bytes (cut into MSS-sized segments) and sends them.
@@ -256,7 +284,10 @@ impl TcpConn {
             let n = left.min(self.mss as u32);
             left -= n;
             let last = left == 0;
-            let payload = Payload { len: n, app: if last { app.clone() } else { None } };
+            let payload = Payload {
+                len: n,
+                app: if last { app.clone() } else { None },
+            };
             let flags = TcpFlags::ACK | if last { TcpFlags::PSH } else { 0 };
             let seg = self.make(now, flags, payload, false);
             self.snd_nxt = self.snd_nxt.wrapping_add(n);
@@ -289,7 +320,12 @@ impl TcpConn {
     pub fn abort(&mut self, now: SimTime) -> TcpOutput {
         let mut out = TcpOutput::default();
         if self.state != TcpState::Closed && self.state != TcpState::TimeWait {
-            out.segments.push(self.make(now, TcpFlags::RST | TcpFlags::ACK, Payload::empty(), false));
+            out.segments.push(self.make(
+                now,
+                TcpFlags::RST | TcpFlags::ACK,
+                Payload::empty(),
+                false,
+            ));
         }
         self.enter_closed();
         out
@@ -392,8 +428,13 @@ impl TcpConn {
                 }
             }
             self.retries = 0;
-            self.rto = SimDuration::from_millis(200).max(SimDuration(self.rto.0.min(1_000_000_000)));
-            self.rtx_at = if self.rtx.is_empty() { None } else { Some(now + self.rto) };
+            self.rto =
+                SimDuration::from_millis(200).max(SimDuration(self.rto.0.min(1_000_000_000)));
+            self.rtx_at = if self.rtx.is_empty() {
+                None
+            } else {
+                Some(now + self.rto)
+            };
             if self.fin_sent && self.snd_una == self.snd_nxt {
                 self.fin_acked = true;
             }
@@ -454,7 +495,10 @@ impl TcpConn {
 
     /// The earliest time this endpoint needs `on_timer`.
     pub fn next_deadline(&self) -> Option<SimTime> {
-        [self.rtx_at, self.delack_at, self.timewait_at].into_iter().flatten().min()
+        [self.rtx_at, self.delack_at, self.timewait_at]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Runs the timers that are due.
@@ -485,7 +529,7 @@ impl TcpConn {
                     return out;
                 }
                 self.retries += 1;
-                self.rto = self.rto.mul(2).min(SimDuration::from_secs(120));
+                self.rto = self.rto.times(2).min(SimDuration::from_secs(120));
                 if let Some(seg) = self.rtx.front().cloned() {
                     let mut seg = seg;
                     seg.ack = if seg.flags.ack() { self.rcv_nxt } else { 0 };
@@ -514,7 +558,11 @@ pub fn reset_for(seg: &TcpSegment) -> Option<TcpSegment> {
     let (seq, ack, flags) = if seg.flags.ack() {
         (seg.ack, 0, TcpFlags::RST)
     } else {
-        (0, seg.seq.wrapping_add(seg.seq_len()), TcpFlags::RST | TcpFlags::ACK)
+        (
+            0,
+            seg.seq.wrapping_add(seg.seq_len()),
+            TcpFlags::RST | TcpFlags::ACK,
+        )
     };
     Some(TcpSegment {
         sport: seg.dport,
@@ -582,15 +630,24 @@ mod tests {
         // client: ACK, GET, FIN, 3 ACKs after the SYN = 6 (+ SYN = 7); server: 4 + SYN-ACK = 5
         assert_eq!(c_out.len(), 6);
         assert_eq!(s_out.len(), 4);
-        let bytes: u32 = c_out.iter().map(|s| 20 + s.header_len() as u32 + s.payload.len).sum();
+        let bytes: u32 = c_out
+            .iter()
+            .map(|s| 20 + s.header_len() as u32 + s.payload.len)
+            .sum();
         assert_eq!(bytes + 60, 406);
-        let sbytes: u32 = s_out.iter().map(|s| 20 + s.header_len() as u32 + s.payload.len).sum();
+        let sbytes: u32 = s_out
+            .iter()
+            .map(|s| 20 + s.header_len() as u32 + s.payload.len)
+            .sum();
         assert_eq!(sbytes + 60, 479);
     }
 
     #[test]
     fn syn_retransmits_then_fails() {
-        let p = TcpParams { syn_retries: 2, ..Default::default() };
+        let p = TcpParams {
+            syn_retries: 2,
+            ..Default::default()
+        };
         let (mut c, _) = TcpConn::connect(
             SimTime::ZERO,
             (Ipv4Addr::new(1, 1, 1, 1), 1),
