@@ -1,1 +1,7 @@
-//! Integration and fidelity tests.
+//! Integration and fidelity tests: one test binary for the whole workspace.
+
+mod support;
+
+mod determinism;
+mod labs;
+mod malformed;

@@ -62,7 +62,7 @@ pub struct ArpEntry {
     pub confirmed: SimTime,
     pub probes: u8,
     /// Packets waiting for resolution, with the source address to use in requests.
-    pub pending: Vec<Ipv4Packet>,
+    pub pending: Vec<(Ipv4Packet, Option<u64>)>,
 }
 
 /// What to do with a packet for a neighbour.
@@ -88,7 +88,7 @@ pub enum Retry {
     /// Send another request (with the source address of the first waiting packet).
     Again(Option<Ipv4Addr>),
     /// Out of probes: these waiting packets are dropped.
-    Failed(Vec<Ipv4Packet>),
+    Failed(Vec<(Ipv4Packet, Option<u64>)>),
 }
 
 /// One row for displays (`ip neigh`).
@@ -125,6 +125,7 @@ impl ArpCache {
         iface: usize,
         ip: Ipv4Addr,
         pkt: Ipv4Packet,
+        parent: Option<u64>,
     ) -> Resolve {
         let qlen = self.params.queue_len;
         let reachable = self.params.reachable_time;
@@ -149,7 +150,7 @@ impl ArpCache {
                 if e.pending.len() >= qlen {
                     Resolve::Overflow
                 } else {
-                    e.pending.push(pkt);
+                    e.pending.push((pkt, parent));
                     Resolve::Queued
                 }
             }
@@ -162,7 +163,7 @@ impl ArpCache {
                         updated: now,
                         confirmed: now,
                         probes: 1,
-                        pending: vec![pkt],
+                        pending: vec![(pkt, parent)],
                     },
                 );
                 Resolve::Request
@@ -182,7 +183,7 @@ impl ArpCache {
         create: bool,
         force: bool,
         confirm: bool,
-    ) -> Vec<Ipv4Packet> {
+    ) -> Vec<(Ipv4Packet, Option<u64>)> {
         let locktime = self.params.locktime;
         match self.entries.get_mut(&(iface, ip)) {
             Some(e) => {
@@ -247,7 +248,7 @@ impl ArpCache {
             return Retry::Failed(std::mem::take(&mut e.pending));
         }
         e.probes += 1;
-        Retry::Again(e.pending.first().map(|p| p.src))
+        Retry::Again(e.pending.first().map(|p| p.0.src))
     }
 
     /// Whether an entry is still being resolved (a retry timer is meaningful).
@@ -311,8 +312,8 @@ mod tests {
     fn first_reply_wins_within_locktime_and_garp_overrides() {
         let mut c = ArpCache::default();
         let t0 = SimTime::from_secs(1);
-        assert_eq!(c.resolve(t0, 0, IP, pkt()), Resolve::Request);
-        assert_eq!(c.resolve(t0, 0, IP, pkt()), Resolve::Queued);
+        assert_eq!(c.resolve(t0, 0, IP, pkt(), None), Resolve::Request);
+        assert_eq!(c.resolve(t0, 0, IP, pkt(), None), Resolve::Queued);
         let waiting = c.learn(t0, 0, IP, A, true, false, true);
         assert_eq!(waiting.len(), 2);
         // a second reply inside locktime is ignored
@@ -353,7 +354,7 @@ mod tests {
     #[test]
     fn unanswered_requests_fail_after_probes() {
         let mut c = ArpCache::default();
-        assert_eq!(c.resolve(SimTime::ZERO, 0, IP, pkt()), Resolve::Request);
+        assert_eq!(c.resolve(SimTime::ZERO, 0, IP, pkt(), None), Resolve::Request);
         assert!(matches!(c.retry(0, IP), Retry::Again(_)));
         assert!(matches!(c.retry(0, IP), Retry::Again(_)));
         let Retry::Failed(dropped) = c.retry(0, IP) else {

@@ -291,25 +291,10 @@ impl Host {
         Verdict::Delivered
     }
 
-    fn flush_waiting(
-        &mut self,
-        w: &mut World,
-        iface: usize,
-        mac: MacAddr,
-        waiting: Vec<Ipv4Packet>,
-    ) {
+    fn flush_waiting(&mut self, w: &mut World, iface: usize, mac: MacAddr, waiting: Vec<(Ipv4Packet, Option<u64>)>) {
         let src = self.ifaces[iface].mac;
-        for p in waiting {
-            self.tx(
-                w,
-                iface,
-                Frame {
-                    src,
-                    dst: mac,
-                    payload: EthPayload::Ipv4(p),
-                },
-                None,
-            );
+        for (p, parent) in waiting {
+            self.tx(w, iface, Frame { src, dst: mac, payload: EthPayload::Ipv4(p) }, parent);
         }
     }
 
@@ -495,7 +480,7 @@ impl Host {
         let now = w.now;
         let src_ip = p.src;
         let mac = self.ifaces[iface].mac;
-        match self.arp.resolve(now, iface, next_hop, p.clone()) {
+        match self.arp.resolve(now, iface, next_hop, p.clone(), parent) {
             Resolve::Send(dst) => {
                 self.tx(
                     w,
@@ -1423,7 +1408,7 @@ impl Host {
                 }
                 Retry::Failed(pkts) => {
                     let n = pkts.len();
-                    for p in pkts {
+                    for (p, _) in pkts {
                         if self.is_local(p.src) {
                             if let IpPayload::Tcp(t) = &p.payload {
                                 if let Some(&id) = self.demux.get(&(p.src, t.sport, p.dst, t.dport))
