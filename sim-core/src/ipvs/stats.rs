@@ -114,7 +114,7 @@ mod tests {
         // 100 conns/s, 1000 pkts/s in, 125 000 bytes/s in, sampled every 2 s.
         let mut s = Stats::default();
         let mut seen = Vec::new();
-        for _ in 0..40 {
+        for _ in 0..80 {
             s.cnt.conns += 200;
             s.cnt.inpkts += 2000;
             s.cnt.inbytes += 250_000;
