@@ -67,7 +67,13 @@ impl Conn {
         FwdMethod::from_code(self.flags & flags::FWD_MASK).unwrap_or(FwdMethod::Masq)
     }
     pub fn in_key(&self) -> InKey {
-        InKey { proto: self.proto, caddr: self.caddr, cport: self.cport, vaddr: self.vaddr, vport: self.vport }
+        InKey {
+            proto: self.proto,
+            caddr: self.caddr,
+            cport: self.cport,
+            vaddr: self.vaddr,
+            vport: self.vport,
+        }
     }
     /// The reply direction: the packet's destination is the client, its source is the real
     /// server (NAT) or the virtual address (every other method).
@@ -77,7 +83,13 @@ impl Conn {
         } else {
             (self.vaddr, self.vport)
         };
-        OutKey { proto: self.proto, caddr: self.caddr, cport: self.cport, saddr, sport }
+        OutKey {
+            proto: self.proto,
+            caddr: self.caddr,
+            cport: self.cport,
+            saddr,
+            sport,
+        }
     }
 }
 
@@ -175,7 +187,9 @@ impl ConnTable {
 
     /// Changes the lookup fields of an entry (template invalidation re-keys it).
     pub fn rekey(&mut self, id: ConnId, f: impl FnOnce(&mut Conn)) {
-        let Some(c) = self.conns.get(&id).cloned() else { return };
+        let Some(c) = self.conns.get(&id).cloned() else {
+            return;
+        };
         if c.flags & flags::HASHED != 0 {
             self.unhash(&c);
         }
@@ -199,7 +213,9 @@ impl ConnTable {
 
     /// Re-arms an entry's timer to `at` (mod_timer).
     pub fn arm(&mut self, id: ConnId, at: SimTime) {
-        let Some(c) = self.conns.get_mut(&id) else { return };
+        let Some(c) = self.conns.get_mut(&id) else {
+            return;
+        };
         c.expires = at;
         if c.heap_at > at {
             c.heap_at = at;
@@ -221,7 +237,9 @@ impl ConnTable {
             }
             self.heap.pop();
             // Stale entries: the conn is gone or its live heap entry is another one.
-            let Some(c) = self.conns.get_mut(&id) else { continue };
+            let Some(c) = self.conns.get_mut(&id) else {
+                continue;
+            };
             if c.heap_at != t {
                 continue;
             }
@@ -238,5 +256,7 @@ impl ConnTable {
 }
 
 fn first<K: Ord + Copy>(set: &BTreeSet<(K, Reverse<ConnId>)>, key: &K) -> Option<ConnId> {
-    set.range((*key, Reverse(ConnId::MAX))..=(*key, Reverse(0))).next().map(|(_, Reverse(id))| *id)
+    set.range((*key, Reverse(ConnId::MAX))..=(*key, Reverse(0)))
+        .next()
+        .map(|(_, Reverse(id))| *id)
 }

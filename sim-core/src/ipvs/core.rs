@@ -48,20 +48,33 @@ impl Ipvs {
         if proto != ipproto::TCP && proto != ipproto::UDP {
             return IpvsIn::Pass;
         }
-        let Some((sport, dport)) = pkt.ports() else { return IpvsIn::Pass };
+        let Some((sport, dport)) = pkt.ports() else {
+            return IpvsIn::Pass;
+        };
         let tcp_flags = pkt.tcp().map(|t| t.flags).unwrap_or_default();
-        let key = InKey { proto, caddr: IpAddr::V4(pkt.src), cport: sport, vaddr: IpAddr::V4(pkt.dst), vport: dport };
+        let key = InKey {
+            proto,
+            caddr: IpAddr::V4(pkt.src),
+            cport: sport,
+            vaddr: IpAddr::V4(pkt.dst),
+            vport: dport,
+        };
         let mut cid = self.conns.in_get(&key);
 
         // A SYN for an existing entry: reschedule instead of reusing it?
         if let (true, Some(id)) = (proto == ipproto::TCP && tcp_flags.syn(), cid) {
             let c = self.conns.get(id).expect("indexed");
             let n_control = c.n_control;
-            let dest_weight0 = c.dest.and_then(|d| self.dests.get(&d)).is_some_and(|d| d.cfg.weight == 0);
+            let dest_weight0 = c
+                .dest
+                .and_then(|d| self.dests.get(&d))
+                .is_some_and(|d| d.cfg.weight == 0);
             let old_ct = c.flags & flags::NFCT != 0;
             let resched = if self.sysctls.expire_nodest_conn != 0 && dest_weight0 {
                 true
-            } else if self.sysctls.conn_reuse_mode != 0 && new_conn_expected(c, self.sysctls.conn_reuse_mode) {
+            } else if self.sysctls.conn_reuse_mode != 0
+                && new_conn_expected(c, self.sysctls.conn_reuse_mode)
+            {
                 c.n_control == 0 || !old_ct
             } else {
                 false
@@ -80,7 +93,10 @@ impl Ipvs {
         // The entry's real server was deleted (it sits in the trash).
         if let Some(id) = cid {
             let c = self.conns.get(id).expect("indexed");
-            let unavailable = c.dest.and_then(|d| self.dests.get(&d)).is_some_and(|d| !d.available);
+            let unavailable = c
+                .dest
+                .and_then(|d| self.dests.get(&d))
+                .is_some_and(|d| !d.available);
             if unavailable {
                 if self.sysctls.expire_nodest_conn == 0 {
                     return IpvsIn::Drop("ipvs: real server of this connection was deleted".into());
@@ -106,7 +122,10 @@ impl Ipvs {
         self.set_state(id, Direction::Input, tcp_flags);
         let verdict = self.xmit(id, pkt);
 
-        let one_packet = self.conns.get(id).is_some_and(|c| c.flags & flags::ONE_PACKET != 0);
+        let one_packet = self
+            .conns
+            .get(id)
+            .is_some_and(|c| c.flags & flags::ONE_PACKET != 0);
         let pkts = if one_packet {
             self.sysctls.sync_threshold.0
         } else {
@@ -138,7 +157,13 @@ impl Ipvs {
         }
     }
 
-    fn try_to_schedule(&mut self, now: SimTime, pkt: &Ipv4Packet, fwmark: u32, tf: TcpFlags) -> Sched {
+    fn try_to_schedule(
+        &mut self,
+        now: SimTime,
+        pkt: &Ipv4Packet,
+        fwmark: u32,
+        tf: TcpFlags,
+    ) -> Sched {
         let proto = pkt.protocol();
         if proto == ipproto::TCP && (!(tf.syn() || self.sysctls.sloppy_tcp != 0) || tf.rst()) {
             return Sched::Verdict(IpvsIn::Pass);
@@ -153,7 +178,13 @@ impl Ipvs {
         let svc_cfg = self.services[&skey].cfg.clone();
         let caddr = IpAddr::V4(pkt.src);
         let vaddr = IpAddr::V4(pkt.dst);
-        let input = SchedInput { saddr: caddr, sport, daddr: vaddr, dport, protocol: proto };
+        let input = SchedInput {
+            saddr: caddr,
+            sport,
+            daddr: vaddr,
+            dport,
+            protocol: proto,
+        };
         let one_packet = svc_cfg.one_packet() && proto == ipproto::UDP;
         let cflags = if one_packet { flags::ONE_PACKET } else { 0 };
         let decide = |dest: Option<(IpAddr, u16)>, reason: String| Decision {
@@ -183,19 +214,40 @@ impl Ipvs {
         let d = &self.dests[&dest];
         let (daddr, dp) = (d.cfg.addr, if d.cfg.port != 0 { d.cfg.port } else { dport });
         let sname = self.services[&skey].sched.name();
-        self.decisions.push(decide(Some((daddr, d.cfg.port)), format!("scheduled by {sname}")));
+        self.decisions.push(decide(
+            Some((daddr, d.cfg.port)),
+            format!("scheduled by {sname}"),
+        ));
         let id = self.new_conn(
             now,
-            NewConn { proto, caddr, cport: sport, vaddr, vport: dport, daddr, dport: dp, flags: cflags, dest: Some(dest), fwmark },
+            NewConn {
+                proto,
+                caddr,
+                cport: sport,
+                vaddr,
+                vport: dport,
+                daddr,
+                dport: dp,
+                flags: cflags,
+                dest: Some(dest),
+                fwmark,
+            },
         );
         self.conn_stats(&skey, dest);
         Sched::Conn(id)
     }
 
-    fn run_scheduler(&mut self, now: SimTime, skey: &ServiceKey, input: &SchedInput) -> Result<DestId, String> {
+    fn run_scheduler(
+        &mut self,
+        now: SimTime,
+        skey: &ServiceKey,
+        input: &SchedInput,
+    ) -> Result<DestId, String> {
         let views = self.views(skey);
         let svc = self.services.get_mut(skey).expect("service");
-        svc.sched.schedule(now, &views, input, &mut self.rng).map_err(|e| e.0)
+        svc.sched
+            .schedule(now, &views, input, &mut self.rng)
+            .map_err(|e| e.0)
     }
 
     /// `ip_vs_sched_persist`: find or create the client's template, then the connection.
@@ -222,7 +274,13 @@ impl Ipvs {
         } else {
             (proto, vaddr, 0)
         };
-        let tkey = InKey { proto: tproto, caddr: snet, cport: 0, vaddr: tvaddr, vport: tvport };
+        let tkey = InKey {
+            proto: tproto,
+            caddr: snet,
+            cport: 0,
+            vaddr: tvaddr,
+            vport: tvport,
+        };
         let found = self.conns.template_get(&tkey);
         let valid = found.filter(|ct| self.check_template(*ct));
         let decide = |dest: Option<(IpAddr, u16)>, reason: String| Decision {
@@ -236,10 +294,15 @@ impl Ipvs {
         let (ct, dest) = match valid {
             Some(ct) => {
                 let Some(dest) = self.conns.get(ct).and_then(|c| c.dest) else {
-                    return Sched::Verdict(IpvsIn::Drop("ipvs: template without a real server".into()));
+                    return Sched::Verdict(IpvsIn::Drop(
+                        "ipvs: template without a real server".into(),
+                    ));
                 };
                 let d = &self.dests[&dest];
-                self.decisions.push(decide(Some((d.cfg.addr, d.cfg.port)), "persistence template".into()));
+                self.decisions.push(decide(
+                    Some((d.cfg.addr, d.cfg.port)),
+                    "persistence template".into(),
+                ));
                 (ct, dest)
             }
             None => {
@@ -252,9 +315,14 @@ impl Ipvs {
                 };
                 let d = &self.dests[&dest];
                 let (daddr, dp) = (d.cfg.addr, d.cfg.port);
-                let tdport = if dport == svc_port && svc_port != FTPPORT { dp } else { 0 };
+                let tdport = if dport == svc_port && svc_port != FTPPORT {
+                    dp
+                } else {
+                    0
+                };
                 let sname = self.services[skey].sched.name();
-                self.decisions.push(decide(Some((daddr, dp)), format!("scheduled by {sname}")));
+                self.decisions
+                    .push(decide(Some((daddr, dp)), format!("scheduled by {sname}")));
                 let ct = self.new_conn(
                     now,
                     NewConn {
@@ -278,10 +346,25 @@ impl Ipvs {
         };
         let d = &self.dests[&dest];
         let daddr = d.cfg.addr;
-        let conn_dport = if dport == svc_port && d.cfg.port != 0 { d.cfg.port } else { dport };
+        let conn_dport = if dport == svc_port && d.cfg.port != 0 {
+            d.cfg.port
+        } else {
+            dport
+        };
         let id = self.new_conn(
             now,
-            NewConn { proto, caddr, cport: sport, vaddr, vport: dport, daddr, dport: conn_dport, flags: cflags, dest: Some(dest), fwmark },
+            NewConn {
+                proto,
+                caddr,
+                cport: sport,
+                vaddr,
+                vport: dport,
+                daddr,
+                dport: conn_dport,
+                flags: cflags,
+                dest: Some(dest),
+                fwmark,
+            },
         );
         // Add the control and restart the template's timer: only new connections refresh it.
         if let Some(c) = self.conns.get_mut(id) {
@@ -298,7 +381,9 @@ impl Ipvs {
     /// `ip_vs_check_template`: a template whose dest is gone, deleted, or (with
     /// expire_quiescent_template) quiesced is re-keyed so it no longer matches.
     fn check_template(&mut self, ct: ConnId) -> bool {
-        let Some(c) = self.conns.get(ct) else { return false };
+        let Some(c) = self.conns.get(ct) else {
+            return false;
+        };
         let ok = c.dest.and_then(|d| self.dests.get(&d)).is_some_and(|d| {
             d.available && !(self.sysctls.expire_quiescent_template != 0 && d.cfg.weight == 0)
         });
@@ -321,25 +406,46 @@ impl Ipvs {
     }
 
     /// `ip_vs_service_find`: fwmark, exact, FTP data to the port-21 service, port 0.
-    fn service_find(&self, fwmark: u32, proto: u8, vaddr: IpAddr, vport: u16) -> Option<ServiceKey> {
+    fn service_find(
+        &self,
+        fwmark: u32,
+        proto: u8,
+        vaddr: IpAddr,
+        vport: u16,
+    ) -> Option<ServiceKey> {
         if fwmark != 0 {
-            let k = ServiceKey::Fwmark { mark: fwmark, family: Family::of(&vaddr) };
+            let k = ServiceKey::Fwmark {
+                mark: fwmark,
+                family: Family::of(&vaddr),
+            };
             if self.services.contains_key(&k) {
                 return Some(k);
             }
         }
         let p = Protocol::from_number(proto as u16)?;
-        let exact = ServiceKey::Addr { proto: p, addr: vaddr, port: vport };
+        let exact = ServiceKey::Addr {
+            proto: p,
+            addr: vaddr,
+            port: vport,
+        };
         if self.services.contains_key(&exact) {
             return Some(exact);
         }
         if p == Protocol::Tcp && (vport == FTPDATA || vport >= UNPRIVILEGED_PORT_START) {
-            let ftp = ServiceKey::Addr { proto: p, addr: vaddr, port: FTPPORT };
+            let ftp = ServiceKey::Addr {
+                proto: p,
+                addr: vaddr,
+                port: FTPPORT,
+            };
             if self.services.contains_key(&ftp) {
                 return Some(ftp);
             }
         }
-        let zero = ServiceKey::Addr { proto: p, addr: vaddr, port: 0 };
+        let zero = ServiceKey::Addr {
+            proto: p,
+            addr: vaddr,
+            port: 0,
+        };
         self.services.contains_key(&zero).then_some(zero)
     }
 
@@ -379,7 +485,9 @@ impl Ipvs {
     }
 
     pub(super) fn bind_dest(&mut self, c: &mut Conn, did: DestId) {
-        let Some(d) = self.dests.get_mut(&did) else { return };
+        let Some(d) = self.dests.get_mut(&did) else {
+            return;
+        };
         let mut conn_flags = d.cfg.fwd.code() | flags::INACTIVE;
         if d.cfg.fwd != FwdMethod::Masq {
             conn_flags |= flags::NOOUTPUT;
@@ -410,7 +518,9 @@ impl Ipvs {
     }
 
     fn unbind_dest(&mut self, c: &Conn) {
-        let Some(d) = c.dest.and_then(|id| self.dests.get_mut(&id)) else { return };
+        let Some(d) = c.dest.and_then(|id| self.dests.get_mut(&id)) else {
+            return;
+        };
         if c.flags & flags::TEMPLATE == 0 {
             if c.flags & flags::INACTIVE != 0 {
                 d.inactive = d.inactive.saturating_sub(1);
@@ -443,7 +553,9 @@ impl Ipvs {
     /// `drop_chain`: the expiry was forced (`ip_vs_conn_del`): a controller left without
     /// children goes too unless it is an ASSURED template.
     fn expire_inner(&mut self, now: SimTime, id: ConnId, drop_chain: bool) {
-        let Some(c) = self.conns.get_mut(id) else { return };
+        let Some(c) = self.conns.get_mut(id) else {
+            return;
+        };
         if c.n_control > 0 {
             c.timeout = CONTROL_POSTPONE;
             if self.sync_master() {
@@ -453,7 +565,9 @@ impl Ipvs {
             self.conns.arm(id, now + CONTROL_POSTPONE);
             return;
         }
-        let Some(c) = self.conns.remove(id) else { return };
+        let Some(c) = self.conns.remove(id) else {
+            return;
+        };
         if let Some(ct) = c.control {
             let mut drop_ct = false;
             if let Some(t) = self.conns.get_mut(ct) {
@@ -476,8 +590,13 @@ impl Ipvs {
             return;
         }
         for id in self.conns.ids() {
-            let Some(c) = self.conns.get(id) else { continue };
-            let dead = c.dest.and_then(|d| self.dests.get(&d)).is_some_and(|d| !d.available);
+            let Some(c) = self.conns.get(id) else {
+                continue;
+            };
+            let dead = c
+                .dest
+                .and_then(|d| self.dests.get(&d))
+                .is_some_and(|d| !d.available);
             if !dead || c.n_control > 0 {
                 continue;
             }
@@ -502,8 +621,12 @@ impl Ipvs {
     }
 
     fn in_stats(&mut self, id: ConnId, bytes: u64) {
-        let Some(did) = self.conns.get(id).and_then(|c| c.dest) else { return };
-        let Some(d) = self.dests.get_mut(&did).filter(|d| d.available) else { return };
+        let Some(did) = self.conns.get(id).and_then(|c| c.dest) else {
+            return;
+        };
+        let Some(d) = self.dests.get_mut(&did).filter(|d| d.available) else {
+            return;
+        };
         d.stats.add_in(bytes);
         let skey = d.svc;
         if let Some(s) = self.services.get_mut(&skey) {
@@ -513,8 +636,12 @@ impl Ipvs {
     }
 
     fn out_stats(&mut self, id: ConnId, bytes: u64) {
-        let Some(did) = self.conns.get(id).and_then(|c| c.dest) else { return };
-        let Some(d) = self.dests.get_mut(&did).filter(|d| d.available) else { return };
+        let Some(did) = self.conns.get(id).and_then(|c| c.dest) else {
+            return;
+        };
+        let Some(d) = self.dests.get_mut(&did).filter(|d| d.available) else {
+            return;
+        };
         d.stats.add_out(bytes);
         let skey = d.svc;
         if let Some(s) = self.services.get_mut(&skey) {
@@ -526,7 +653,9 @@ impl Ipvs {
     /// The protocol's state transition; the timeout is re-read from the table every time.
     fn set_state(&mut self, id: ConnId, dir: Direction, tf: TcpFlags) {
         let secure = self.sysctls.secure_tcp >= 3;
-        let Some(c) = self.conns.get_mut(id) else { return };
+        let Some(c) = self.conns.get_mut(id) else {
+            return;
+        };
         match c.proto {
             ipproto::TCP => {
                 let mut input_only = false;
@@ -592,7 +721,11 @@ impl Ipvs {
         let IpAddr::V4(rip) = c.daddr else {
             return IpvsIn::Drop("ipvs: IPv6 real server for an IPv4 packet".into());
         };
-        let tun_type = c.dest.and_then(|d| self.dests.get(&d)).map(|d| d.cfg.tun_type).unwrap_or(TunType::Ipip);
+        let tun_type = c
+            .dest
+            .and_then(|d| self.dests.get(&d))
+            .map(|d| d.cfg.tun_type)
+            .unwrap_or(TunType::Ipip);
         let mut packet = pkt.clone();
         if fwd == FwdMethod::Masq {
             packet.dst = rip;
@@ -603,7 +736,12 @@ impl Ipvs {
                 _ => {}
             }
         }
-        IpvsIn::Forward(Box::new(Xmit { method: fwd, packet, rip, tun_type }))
+        IpvsIn::Forward(Box::new(Xmit {
+            method: fwd,
+            packet,
+            rip,
+            tun_type,
+        }))
     }
 
     pub(super) fn packet_out(&mut self, now: SimTime, pkt: &mut Ipv4Packet) -> IpvsOut {
@@ -611,9 +749,19 @@ impl Ipvs {
         if proto != ipproto::TCP && proto != ipproto::UDP {
             return IpvsOut::Pass;
         }
-        let Some((sport, dport)) = pkt.ports() else { return IpvsOut::Pass };
-        let key = OutKey { proto, caddr: IpAddr::V4(pkt.dst), cport: dport, saddr: IpAddr::V4(pkt.src), sport };
-        let Some(id) = self.conns.out_get(&key) else { return IpvsOut::Pass };
+        let Some((sport, dport)) = pkt.ports() else {
+            return IpvsOut::Pass;
+        };
+        let key = OutKey {
+            proto,
+            caddr: IpAddr::V4(pkt.dst),
+            cport: dport,
+            saddr: IpAddr::V4(pkt.src),
+            sport,
+        };
+        let Some(id) = self.conns.out_get(&key) else {
+            return IpvsOut::Pass;
+        };
         let c = self.conns.get(id).expect("indexed");
         let mut verdict = IpvsOut::Pass;
         if c.fwd() == FwdMethod::Masq {
@@ -640,7 +788,9 @@ fn new_conn_expected(c: &Conn, mode: u8) -> bool {
         ipproto::TCP => {
             c.state == tcp_state::TIME_WAIT
                 || c.state == tcp_state::CLOSE
-                || (mode & 2 != 0 && c.state == tcp_state::FIN_WAIT && c.flags & flags::NOOUTPUT != 0)
+                || (mode & 2 != 0
+                    && c.state == tcp_state::FIN_WAIT
+                    && c.flags & flags::NOOUTPUT != 0)
         }
         _ => false,
     }
@@ -657,7 +807,11 @@ fn mask_addr(a: IpAddr, fam: Family, netmask: u32) -> IpAddr {
         (IpAddr::V4(v), _) => IpAddr::V4(Ipv4Addr::from(u32::from(v) & netmask)),
         (IpAddr::V6(v), _) => {
             let plen = netmask.min(128);
-            let m: u128 = if plen == 0 { 0 } else { u128::MAX << (128 - plen) };
+            let m: u128 = if plen == 0 {
+                0
+            } else {
+                u128::MAX << (128 - plen)
+            };
             IpAddr::V6(Ipv6Addr::from(u128::from(v) & m))
         }
     }

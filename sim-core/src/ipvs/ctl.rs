@@ -31,7 +31,11 @@ impl Ipvs {
             }
             IpvsOp::AddDest(key, d) => self.add_dest(now, key, d),
             IpvsOp::EditDest(key, d) => self.edit_dest(key, d),
-            IpvsOp::DelDest { service, addr, port } => {
+            IpvsOp::DelDest {
+                service,
+                addr,
+                port,
+            } => {
                 if let Some(id) = self.find_dest(service, *addr, *port) {
                     self.del_dest(now, service, id);
                 }
@@ -46,14 +50,30 @@ impl Ipvs {
     fn add_service(&mut self, now: SimTime, cfg: &ServiceConfig) {
         let mut sched = sched::new_scheduler(&cfg.scheduler, now).expect("checked above");
         sched.set_flags(cfg.flags);
-        let cfg = self.config.service(&cfg.key).map(|s| s.config.clone()).unwrap_or_else(|| cfg.clone());
-        self.services.insert(cfg.key, Service { cfg, sched, dests: Vec::new(), stats: Default::default() });
+        let cfg = self
+            .config
+            .service(&cfg.key)
+            .map(|s| s.config.clone())
+            .unwrap_or_else(|| cfg.clone());
+        self.services.insert(
+            cfg.key,
+            Service {
+                cfg,
+                sched,
+                dests: Vec::new(),
+                stats: Default::default(),
+            },
+        );
     }
 
     fn edit_service(&mut self, now: SimTime, cfg: &ServiceConfig) {
-        let Some(new_cfg) = self.config.service(&cfg.key).map(|s| s.config.clone()) else { return };
+        let Some(new_cfg) = self.config.service(&cfg.key).map(|s| s.config.clone()) else {
+            return;
+        };
         let views = self.views(&cfg.key);
-        let Some(svc) = self.services.get_mut(&cfg.key) else { return };
+        let Some(svc) = self.services.get_mut(&cfg.key) else {
+            return;
+        };
         if svc.sched.name() != new_cfg.scheduler {
             // A new scheduler is initialised with the current dest list.
             let mut s = sched::new_scheduler(&new_cfg.scheduler, now).expect("checked above");
@@ -69,7 +89,9 @@ impl Ipvs {
     }
 
     fn del_service(&mut self, now: SimTime, key: &ServiceKey) {
-        let Some(svc) = self.services.get(key) else { return };
+        let Some(svc) = self.services.get(key) else {
+            return;
+        };
         let ids = svc.dests.clone();
         for id in ids {
             self.unlink_dest(key, id, false);
@@ -79,14 +101,25 @@ impl Ipvs {
         self.expire_nodest_flush(now);
     }
 
-    pub(super) fn find_dest(&self, key: &ServiceKey, addr: std::net::IpAddr, port: u16) -> Option<DestId> {
+    pub(super) fn find_dest(
+        &self,
+        key: &ServiceKey,
+        addr: std::net::IpAddr,
+        port: u16,
+    ) -> Option<DestId> {
         let svc = self.services.get(key)?;
-        svc.dests.iter().copied().find(|id| self.dests.get(id).is_some_and(|d| d.cfg.addr == addr && d.cfg.port == port))
+        svc.dests.iter().copied().find(|id| {
+            self.dests
+                .get(id)
+                .is_some_and(|d| d.cfg.addr == addr && d.cfg.port == port)
+        })
     }
 
     /// Scheduler views of a service's dests, in list order.
     pub(super) fn views(&self, key: &ServiceKey) -> Vec<DestView> {
-        let Some(svc) = self.services.get(key) else { return Vec::new() };
+        let Some(svc) = self.services.get(key) else {
+            return Vec::new();
+        };
         svc.dests
             .iter()
             .filter_map(|id| {
@@ -109,7 +142,9 @@ impl Ipvs {
     fn add_dest(&mut self, _now: SimTime, key: &ServiceKey, cfg: &crate::admin::DestConfig) {
         // A dest of this service waiting in the trash is revived with its counters.
         let revived = self.trash.iter().position(|id| {
-            self.dests.get(id).is_some_and(|d| d.svc == *key && d.cfg.addr == cfg.addr && d.cfg.port == cfg.port)
+            self.dests
+                .get(id)
+                .is_some_and(|d| d.svc == *key && d.cfg.addr == cfg.addr && d.cfg.port == cfg.port)
         });
         let id = match revived {
             Some(pos) => {
@@ -156,7 +191,9 @@ impl Ipvs {
     /// `__ip_vs_update_dest`: new settings; OVERLOAD cleared when the upper threshold is
     /// removed or raised.
     fn update_dest(&mut self, id: DestId, cfg: &crate::admin::DestConfig) {
-        let Some(d) = self.dests.get_mut(&id) else { return };
+        let Some(d) = self.dests.get_mut(&id) else {
+            return;
+        };
         if cfg.weight > 0 {
             d.last_weight = cfg.weight;
         }
@@ -167,7 +204,9 @@ impl Ipvs {
     }
 
     fn edit_dest(&mut self, key: &ServiceKey, cfg: &crate::admin::DestConfig) {
-        let Some(id) = self.find_dest(key, cfg.addr, cfg.port) else { return };
+        let Some(id) = self.find_dest(key, cfg.addr, cfg.port) else {
+            return;
+        };
         self.update_dest(id, cfg);
         let views = self.views(key);
         if let Some(svc) = self.services.get_mut(key) {
@@ -183,9 +222,17 @@ impl Ipvs {
 
     /// Takes a dest off its service's list and clears AVAILABLE.
     fn unlink_dest(&mut self, key: &ServiceKey, id: DestId, tell_sched: bool) {
-        let Some(svc) = self.services.get_mut(key) else { return };
-        let Some(pos) = svc.dests.iter().position(|x| *x == id) else { return };
-        let prev = if pos == 0 { None } else { Some(svc.dests[pos - 1]) };
+        let Some(svc) = self.services.get_mut(key) else {
+            return;
+        };
+        let Some(pos) = svc.dests.iter().position(|x| *x == id) else {
+            return;
+        };
+        let prev = if pos == 0 {
+            None
+        } else {
+            Some(svc.dests[pos - 1])
+        };
         svc.dests.remove(pos);
         if let Some(d) = self.dests.get_mut(&id) {
             d.available = false;
@@ -193,7 +240,8 @@ impl Ipvs {
         if tell_sched {
             let views = self.views(key);
             if let Some(svc) = self.services.get_mut(key) {
-                svc.sched.dests_changed(&views, DestChange::Deleted { id, prev });
+                svc.sched
+                    .dests_changed(&views, DestChange::Deleted { id, prev });
             }
         }
     }
@@ -213,7 +261,9 @@ impl Ipvs {
     pub(super) fn check_trash(&mut self, now: SimTime) {
         let ids = self.trash.clone();
         for id in ids {
-            let Some(d) = self.dests.get_mut(&id) else { continue };
+            let Some(d) = self.dests.get_mut(&id) else {
+                continue;
+            };
             if d.refs > 0 {
                 continue;
             }
@@ -226,7 +276,11 @@ impl Ipvs {
                 None => d.idle_start = Some(now),
             }
         }
-        self.trash_next = if self.trash.is_empty() { None } else { Some(now + TRASH_CHECK) };
+        self.trash_next = if self.trash.is_empty() {
+            None
+        } else {
+            Some(now + TRASH_CHECK)
+        };
     }
 
     fn zero(&mut self, key: Option<&ServiceKey>) {
@@ -235,7 +289,9 @@ impl Ipvs {
             None => self.services.keys().copied().collect(),
         };
         for k in &keys {
-            let Some(svc) = self.services.get_mut(k) else { continue };
+            let Some(svc) = self.services.get_mut(k) else {
+                continue;
+            };
             svc.stats.zero();
             for id in svc.dests.clone() {
                 if let Some(d) = self.dests.get_mut(&id) {

@@ -21,7 +21,9 @@ mod sync;
 #[cfg(test)]
 mod tests;
 
-use crate::admin::{DestConfig, FwdMethod, IpvsError, IpvsOp, LvsConfig, ServiceConfig, ServiceKey, TunType};
+use crate::admin::{
+    DestConfig, FwdMethod, IpvsError, IpvsOp, LvsConfig, ServiceConfig, ServiceKey, TunType,
+};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use crate::wire::{Ipv4Packet, SyncConnEntry};
@@ -333,7 +335,12 @@ impl Ipvs {
                 })
             })
             .collect();
-        snap.conns = self.conns.iter().filter(|c| c.flags & conn::flags::ONE_PACKET == 0).map(|c| conn_row(c, now)).collect();
+        snap.conns = self
+            .conns
+            .iter()
+            .filter(|c| c.flags & conn::flags::ONE_PACKET == 0)
+            .map(|c| conn_row(c, now))
+            .collect();
         snap.total = self.total.snapshot();
         snap
     }
@@ -350,7 +357,12 @@ fn conn_row(c: &conn::Conn, now: SimTime) -> ConnSnapshot {
         n => format!("IP_{n}"),
     };
     let state = if template {
-        if c.state & proto::CTPL_ASSURED != 0 { "ASSURED" } else { "NONE" }.to_string()
+        if c.state & proto::CTPL_ASSURED != 0 {
+            "ASSURED"
+        } else {
+            "NONE"
+        }
+        .to_string()
     } else if c.proto == 6 {
         proto::TCP_STATE_NAMES[(c.state as usize).min(proto::tcp_state::COUNT - 1)].to_string()
     } else if c.proto == 17 {

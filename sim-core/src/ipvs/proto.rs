@@ -120,7 +120,9 @@ pub fn tcp_next_state(
     flags: TcpFlags,
     cur: u8,
 ) -> u8 {
-    let Some(ev) = tcp_event(flags) else { return CLOSE };
+    let Some(ev) = tcp_event(flags) else {
+        return CLOSE;
+    };
     let off = match (dir, input_only) {
         (Direction::Output, _) => 4,
         (Direction::Input, true) => 8,
@@ -144,7 +146,10 @@ pub struct TimeoutTable {
 
 impl Default for TimeoutTable {
     fn default() -> Self {
-        TimeoutTable { tcp: [2, 900, 120, 60, 120, 120, 10, 60, 30, 120, 120], udp: 300 }
+        TimeoutTable {
+            tcp: [2, 900, 120, 60, 120, 120, 10, 60, 30, 120, 120],
+            udp: 300,
+        }
     }
 }
 
@@ -188,7 +193,16 @@ mod tests {
         assert_eq!(tcp_event(f(R | A | S)), Some(3));
         assert_eq!(tcp_event(f(A)), Some(2));
         assert_eq!(tcp_event(f(TcpFlags::PSH)), None);
-        assert_eq!(tcp_next_state(false, Direction::Input, false, f(TcpFlags::PSH), ESTABLISHED), CLOSE);
+        assert_eq!(
+            tcp_next_state(
+                false,
+                Direction::Input,
+                false,
+                f(TcpFlags::PSH),
+                ESTABLISHED
+            ),
+            CLOSE
+        );
     }
 
     #[test]
@@ -212,7 +226,13 @@ mod tests {
     #[test]
     fn input_only_trace_ends_in_fin_wait() {
         let mut st = NONE;
-        for (fl, want) in [(S, SYN_RECV), (A, ESTABLISHED), (A, ESTABLISHED), (F | A, FIN_WAIT), (A, FIN_WAIT)] {
+        for (fl, want) in [
+            (S, SYN_RECV),
+            (A, ESTABLISHED),
+            (A, ESTABLISHED),
+            (F | A, FIN_WAIT),
+            (A, FIN_WAIT),
+        ] {
             st = tcp_next_state(false, Direction::Input, true, f(fl), st);
             assert_eq!(st, want);
         }
@@ -221,18 +241,40 @@ mod tests {
     #[test]
     fn defense_table_differences() {
         // ack in SYN_RECV stays SYN_RECV until the server's answer is seen.
-        assert_eq!(tcp_next_state(true, Direction::Input, false, f(A), SYN_RECV), SYN_RECV);
-        assert_eq!(tcp_next_state(false, Direction::Input, false, f(A), SYN_RECV), ESTABLISHED);
-        assert_eq!(tcp_next_state(true, Direction::Output, false, f(S | A), SYN_RECV), SYNACK);
-        assert_eq!(tcp_next_state(true, Direction::Input, true, f(S), NONE), SYNACK);
-        assert_eq!(tcp_next_state(true, Direction::Input, false, f(R), SYNACK), CLOSE);
-        assert_eq!(tcp_next_state(false, Direction::Input, false, f(R), SYNACK), SYN_RECV);
+        assert_eq!(
+            tcp_next_state(true, Direction::Input, false, f(A), SYN_RECV),
+            SYN_RECV
+        );
+        assert_eq!(
+            tcp_next_state(false, Direction::Input, false, f(A), SYN_RECV),
+            ESTABLISHED
+        );
+        assert_eq!(
+            tcp_next_state(true, Direction::Output, false, f(S | A), SYN_RECV),
+            SYNACK
+        );
+        assert_eq!(
+            tcp_next_state(true, Direction::Input, true, f(S), NONE),
+            SYNACK
+        );
+        assert_eq!(
+            tcp_next_state(true, Direction::Input, false, f(R), SYNACK),
+            CLOSE
+        );
+        assert_eq!(
+            tcp_next_state(false, Direction::Input, false, f(R), SYNACK),
+            SYN_RECV
+        );
     }
 
     #[test]
     fn set_changes_only_established_fin_wait_udp() {
         let mut t = TimeoutTable::default();
-        t.set(&Timeouts { tcp: 100, tcp_fin: 50, udp: 0 });
+        t.set(&Timeouts {
+            tcp: 100,
+            tcp_fin: 50,
+            udp: 0,
+        });
         assert_eq!(t.tcp[ESTABLISHED as usize], 100);
         assert_eq!(t.tcp[FIN_WAIT as usize], 50);
         assert_eq!(t.tcp[TIME_WAIT as usize], 120);

@@ -82,7 +82,10 @@ impl Stats {
     /// `ipvsadm -Z`: displayed counters restart from 0, rates are cleared.
     pub fn zero(&mut self) {
         self.zero_base = self.cnt;
-        self.est = Estimator { last: self.cnt, ..Estimator::default() };
+        self.est = Estimator {
+            last: self.cnt,
+            ..Estimator::default()
+        };
     }
 
     /// Counters as ipvsadm shows them, and the decoded rates.

@@ -16,7 +16,10 @@ const HZ: u64 = 1000;
 
 impl Ipvs {
     pub(super) fn sync_master(&self) -> bool {
-        self.config.daemons.iter().any(|d| d.state == SyncState::Master)
+        self.config
+            .daemons
+            .iter()
+            .any(|d| d.state == SyncState::Master)
     }
 
     /// `ip_vs_sync_conn`: the entry, then its controlling template, each if needed.
@@ -30,7 +33,9 @@ impl Ipvs {
             first = false;
             if !skip && self.sync_needed(now, cid, pkts) {
                 let c = self.conns.get(cid).expect("live");
-                if let (IpAddr::V4(caddr), IpAddr::V4(vaddr), IpAddr::V4(daddr)) = (c.caddr, c.vaddr, c.daddr) {
+                if let (IpAddr::V4(caddr), IpAddr::V4(vaddr), IpAddr::V4(daddr)) =
+                    (c.caddr, c.vaddr, c.daddr)
+                {
                     if self.sysctls.sync_version >= 1 {
                         self.sync_out.push(SyncConnEntry {
                             protocol: c.proto,
@@ -52,7 +57,9 @@ impl Ipvs {
             cur = c.control;
             if let Some(ct) = cur {
                 let th = self.sysctls.sync_threshold.0;
-                let Some(t) = self.conns.get_mut(ct) else { return };
+                let Some(t) = self.conns.get_mut(ct) else {
+                    return;
+                };
                 pkts = if t.flags & flags::TEMPLATE != 0 {
                     t.in_pkts = t.in_pkts.wrapping_add(1);
                     t.in_pkts
@@ -82,7 +89,9 @@ impl Ipvs {
             }
             found
         };
-        let Some(c) = self.conns.get_mut(id) else { return false };
+        let Some(c) = self.conns.get_mut(id) else {
+            return false;
+        };
         let nowj = jiffies(now);
         let timeout_j = c.timeout.0 / 1_000_000;
         let orig = c.sync_endtime;
@@ -162,7 +171,11 @@ impl Ipvs {
             vport: e.vport,
         };
         let daddr = IpAddr::V4(e.daddr);
-        let mut cid = if template { self.conns.template_get(&key) } else { self.conns.in_get(&key) };
+        let mut cid = if template {
+            self.conns.template_get(&key)
+        } else {
+            self.conns.in_get(&key)
+        };
         if let (false, Some(id)) = (template, cid) {
             let c = self.conns.get(id).expect("indexed");
             if c.dport != e.dport || c.daddr != daddr {
@@ -244,7 +257,10 @@ impl Ipvs {
     fn sync_find_dest(&self, e: &SyncConnEntry, fl: u32) -> Option<DestId> {
         let vaddr = IpAddr::V4(e.vaddr);
         let skey = if e.fwmark != 0 {
-            let k = ServiceKey::Fwmark { mark: e.fwmark, family: crate::admin::Family::Inet };
+            let k = ServiceKey::Fwmark {
+                mark: e.fwmark,
+                family: crate::admin::Family::Inet,
+            };
             self.services.contains_key(&k).then_some(k)
         } else {
             None
@@ -253,7 +269,11 @@ impl Ipvs {
             let p = crate::admin::Protocol::from_number(e.protocol as u16)?;
             [e.vport, 0]
                 .into_iter()
-                .map(|port| ServiceKey::Addr { proto: p, addr: vaddr, port })
+                .map(|port| ServiceKey::Addr {
+                    proto: p,
+                    addr: vaddr,
+                    port,
+                })
                 .find(|k| self.services.contains_key(k))
         })?;
         let mut port = e.dport;
@@ -261,6 +281,7 @@ impl Ipvs {
             port = 0;
         }
         let daddr = IpAddr::V4(e.daddr);
-        self.find_dest(&skey, daddr, port).or_else(|| self.find_dest(&skey, daddr, port ^ e.dport))
+        self.find_dest(&skey, daddr, port)
+            .or_else(|| self.find_dest(&skey, daddr, port ^ e.dport))
     }
 }
