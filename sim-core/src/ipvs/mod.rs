@@ -4,19 +4,35 @@
 //!
 //! `Ipvs` is a state machine: the node that owns it passes `now` and a packet, and gets back
 //! a verdict saying what to transmit. It never touches the network itself.
+//!
+//! Layout: `ctl` applies administrative operations (services, dests, the dest trash),
+//! `core` is the packet path (lookups, scheduling, persistence, state, xmit verdicts),
+//! `conn` the table, `proto` the state machines, `stats` counters and the estimator,
+//! `sync` the connection-sync daemon's send and receive rules.
 
+mod conn;
+mod core;
+mod ctl;
+pub mod proto;
 pub mod sched;
 pub mod snapshot;
+pub mod stats;
+mod sync;
+#[cfg(test)]
+mod tests;
 
 use crate::admin::{
-    DestConfig, FwdMethod, IpvsError, IpvsOp, LvsConfig, Protocol, ServiceKey, TunType,
+    DestConfig, FwdMethod, IpvsError, IpvsOp, LvsConfig, ServiceConfig, ServiceKey, TunType,
 };
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
-use crate::wire::{IpPayload, Ipv4Packet};
-use sched::{DestChange, DestId, DestView, SchedInput, Scheduler};
+use crate::wire::{Ipv4Packet, SyncConnEntry};
+use conn::ConnTable;
+use proto::TimeoutTable;
+use sched::{DestId, Scheduler};
 use serde::{Deserialize, Serialize};
-use snapshot::{ConnSnapshot, DestSnapshot, IpvsSnapshot, ServiceSnapshot, StatsSnapshot};
+use snapshot::{ConnSnapshot, DestSnapshot, IpvsSnapshot, ServiceSnapshot};
+use stats::Stats;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -97,7 +113,7 @@ pub struct Xmit {
 /// The verdict of the LOCAL_IN hook.
 #[derive(Clone, Debug, PartialEq)]
 pub enum IpvsIn {
-    /// Not IPVS traffic: let the local stack have it.
+    /// Not IPVS traffic (or a local real server): let the local stack have it.
     Pass,
     /// Send to a real server.
     Forward(Box<Xmit>),
@@ -107,59 +123,67 @@ pub enum IpvsIn {
     Unreachable(String),
 }
 
-/// The verdict of the FORWARD hook (replies of NAT connections).
+/// The verdict of the FORWARD hook (replies of IPVS connections).
 #[derive(Clone, Debug, PartialEq)]
 pub enum IpvsOut {
-    /// Not an IPVS reply: route it unchanged.
+    /// Not rewritten: route it unchanged. (Replies of DR/TUN entries that happen to pass
+    /// the director are accounted and advance the state machine, but keep their addresses.)
     Pass,
     /// The packet was rewritten in place (source := VIP:vport).
     Masqueraded,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct ConnKey {
-    proto: u8,
-    caddr: IpAddr,
-    cport: u16,
-    vaddr: IpAddr,
-    vport: u16,
-}
-
+/// A real server (`struct ip_vs_dest`), live or in the trash.
 #[derive(Clone, Debug)]
-struct Conn {
-    key: ConnKey,
-    dest: DestId,
-    daddr: IpAddr,
-    dport: u16,
-    fwd: FwdMethod,
-    state: &'static str,
-    expires: SimTime,
-}
-
-#[derive(Clone, Debug, Default)]
-struct DestRt {
+struct Dest {
+    svc: ServiceKey,
+    cfg: DestConfig,
+    last_weight: i32,
+    /// IP_VS_DEST_F_AVAILABLE: listed in its service (false while in the trash).
+    available: bool,
+    /// IP_VS_DEST_F_OVERLOAD.
+    overloaded: bool,
     active: u32,
     inactive: u32,
-    stats: StatsSnapshot,
+    persist: u32,
+    /// Entries bound to this dest (the kernel's refcnt minus the list's own reference).
+    refs: u32,
+    stats: Stats,
+    /// Trash bookkeeping: when the dest was first seen unreferenced there.
+    idle_start: Option<SimTime>,
 }
 
-struct ServiceRt {
+/// A virtual service (`struct ip_vs_service`).
+struct Service {
+    cfg: ServiceConfig,
     sched: Box<dyn Scheduler>,
-    dest_ids: Vec<DestId>,
-    stats: StatsSnapshot,
+    /// Dests in kernel list order (newest first).
+    dests: Vec<DestId>,
+    stats: Stats,
 }
+
+/// Entries in the trash are checked this often.
+const TRASH_CHECK: SimDuration = SimDuration(60_000_000_000);
+/// A trash dest unreferenced for this long is freed.
+const TRASH_PERIOD: SimDuration = SimDuration(120_000_000_000);
 
 /// One director's IPVS.
 pub struct Ipvs {
     config: LvsConfig,
     sysctls: IpvsSysctls,
-    services: BTreeMap<ServiceKey, ServiceRt>,
-    dests: BTreeMap<DestId, DestRt>,
+    timeouts: TimeoutTable,
+    services: BTreeMap<ServiceKey, Service>,
+    dests: BTreeMap<DestId, Dest>,
+    /// Deleted dests waiting to be freed or revived, newest first.
+    trash: Vec<DestId>,
     next_dest: u32,
-    conns: BTreeMap<ConnKey, Conn>,
+    conns: ConnTable,
     decisions: Vec<Decision>,
     rng: SimRng,
-    total: StatsSnapshot,
+    total: Stats,
+    est_next: Option<SimTime>,
+    trash_next: Option<SimTime>,
+    sync_out: Vec<SyncConnEntry>,
 }
 
 impl Ipvs {
@@ -167,13 +191,18 @@ impl Ipvs {
         Ipvs {
             config: LvsConfig::default(),
             sysctls,
+            timeouts: TimeoutTable::default(),
             services: BTreeMap::new(),
             dests: BTreeMap::new(),
+            trash: Vec::new(),
             next_dest: 1,
-            conns: BTreeMap::new(),
+            conns: ConnTable::default(),
             decisions: Vec::new(),
             rng,
-            total: StatsSnapshot::default(),
+            total: Stats::default(),
+            est_next: None,
+            trash_next: None,
+            sync_out: Vec::new(),
         }
     }
 
@@ -189,294 +218,71 @@ impl Ipvs {
 
     /// Applies an administrative operation (ipvsadm / netlink / keepalived).
     pub fn apply(&mut self, now: SimTime, op: &IpvsOp) -> Result<(), IpvsError> {
-        self.config.apply(op)?;
-        match op {
-            IpvsOp::AddService(cfg) => {
-                let sched =
-                    sched::new_scheduler(&cfg.scheduler, now).ok_or(IpvsError::NoScheduler)?;
-                self.services.insert(
-                    cfg.key,
-                    ServiceRt {
-                        sched,
-                        dest_ids: Vec::new(),
-                        stats: Default::default(),
-                    },
-                );
-            }
-            IpvsOp::EditService(cfg) => {
-                if let Some(rt) = self.services.get_mut(&cfg.key) {
-                    if rt.sched.name() != cfg.scheduler {
-                        rt.sched = sched::new_scheduler(&cfg.scheduler, now)
-                            .ok_or(IpvsError::NoScheduler)?;
-                    }
-                }
-            }
-            IpvsOp::DelService(key) => {
-                self.services.remove(key);
-            }
-            IpvsOp::Flush => self.services.clear(),
-            IpvsOp::AddDest(key, _) => {
-                let id = DestId(self.next_dest);
-                self.next_dest += 1;
-                self.dests.insert(id, DestRt::default());
-                let views = {
-                    let rt = self.services.get_mut(key).expect("service exists");
-                    rt.dest_ids.insert(0, id);
-                    rt.dest_ids.clone()
-                };
-                let v = self.views(key, &views);
-                self.services
-                    .get_mut(key)
-                    .unwrap()
-                    .sched
-                    .dests_changed(&v, DestChange::Added(id));
-            }
-            IpvsOp::EditDest(key, d) => {
-                let ids = self.services[key].dest_ids.clone();
-                let pos = self.dest_pos(key, d.addr, d.port);
-                let v = self.views(key, &ids);
-                if let Some(p) = pos {
-                    self.services
-                        .get_mut(key)
-                        .unwrap()
-                        .sched
-                        .dests_changed(&v, DestChange::Edited(ids[p]));
-                }
-            }
-            IpvsOp::DelDest { service, .. } => {
-                // The config already dropped it; find the id that is no longer listed.
-                let cfg_len = self
-                    .config
-                    .service(service)
-                    .map(|s| s.dests.len())
-                    .unwrap_or(0);
-                let rt = self.services.get_mut(service).unwrap();
-                if rt.dest_ids.len() > cfg_len {
-                    // Positions line up with config order except the removed one.
-                    let cfg = self.config.service(service).unwrap();
-                    let mut removed = None;
-                    for (i, _) in rt.dest_ids.iter().enumerate() {
-                        if i >= cfg.dests.len() {
-                            removed = Some(i);
-                            break;
-                        }
-                    }
-                    let i = removed.unwrap_or(rt.dest_ids.len() - 1);
-                    let id = rt.dest_ids.remove(i);
-                    let prev = if i == 0 {
-                        None
-                    } else {
-                        Some(rt.dest_ids[i - 1])
-                    };
-                    let ids = rt.dest_ids.clone();
-                    let v = self.views(service, &ids);
-                    self.services
-                        .get_mut(service)
-                        .unwrap()
-                        .sched
-                        .dests_changed(&v, DestChange::Deleted { id, prev });
-                }
-            }
-            _ => {}
-        }
-        Ok(())
+        self.apply_op(now, op)
     }
 
-    fn dest_pos(&self, key: &ServiceKey, addr: IpAddr, port: u16) -> Option<usize> {
-        self.config
-            .service(key)?
-            .dests
-            .iter()
-            .position(|d| d.addr == addr && d.port == port)
-    }
-
-    fn views(&self, key: &ServiceKey, ids: &[DestId]) -> Vec<DestView> {
-        let cfg = self
-            .config
-            .service(key)
-            .map(|s| s.dests.as_slice())
-            .unwrap_or(&[]);
-        ids.iter()
-            .zip(cfg.iter())
-            .map(|(id, d)| {
-                let rt = &self.dests[id];
-                DestView {
-                    id: *id,
-                    addr: d.addr,
-                    port: d.port,
-                    weight: d.weight,
-                    last_weight: d.weight,
-                    active: rt.active,
-                    inactive: rt.inactive,
-                    overloaded: false,
-                    available: true,
-                }
-            })
-            .collect()
-    }
-
-    fn dest_config(&self, key: &ServiceKey, id: DestId) -> Option<DestConfig> {
-        let rt = self.services.get(key)?;
-        let pos = rt.dest_ids.iter().position(|x| *x == id)?;
-        self.config.service(key)?.dests.get(pos).cloned()
-    }
-
-    /// LOCAL_IN hook: a packet addressed to this director.
+    /// LOCAL_IN hook: a packet addressed to this director (no firewall mark).
     pub fn in_packet(&mut self, now: SimTime, pkt: &Ipv4Packet) -> IpvsIn {
-        let Some((sport, dport)) = pkt.ports() else {
-            return IpvsIn::Pass;
-        };
-        let proto = pkt.protocol();
-        let key = ConnKey {
-            proto,
-            caddr: IpAddr::V4(pkt.src),
-            cport: sport,
-            vaddr: IpAddr::V4(pkt.dst),
-            vport: dport,
-        };
-        let syn = pkt
-            .tcp()
-            .map(|t| t.flags.syn() && !t.flags.ack())
-            .unwrap_or(true);
-        if !self.conns.contains_key(&key) {
-            let p = match proto {
-                6 => Protocol::Tcp,
-                17 => Protocol::Udp,
-                _ => return IpvsIn::Pass,
-            };
-            let skey = ServiceKey::Addr {
-                proto: p,
-                addr: IpAddr::V4(pkt.dst),
-                port: dport,
-            };
-            if !self.services.contains_key(&skey) {
-                return IpvsIn::Pass;
-            }
-            if !syn {
-                return IpvsIn::Pass;
-            }
-            let ids = self.services[&skey].dest_ids.clone();
-            let views = self.views(&skey, &ids);
-            let input = SchedInput {
-                saddr: key.caddr,
-                sport,
-                daddr: key.vaddr,
-                dport,
-                protocol: proto,
-            };
-            let rt = self.services.get_mut(&skey).unwrap();
-            let choice = rt.sched.schedule(now, &views, &input, &mut self.rng);
-            let id = match choice {
-                Ok(id) => id,
-                Err(e) => {
-                    self.decisions.push(Decision {
-                        time: now,
-                        client: key.caddr,
-                        cport: sport,
-                        service: skey,
-                        dest: None,
-                        reason: e.0.clone(),
-                    });
-                    return IpvsIn::Unreachable(format!("ipvs: {}", e.0));
-                }
-            };
-            let sname = rt.sched.name();
-            let d = self.dest_config(&skey, id).expect("dest");
-            self.decisions.push(Decision {
-                time: now,
-                client: key.caddr,
-                cport: sport,
-                service: skey,
-                dest: Some((d.addr, d.port)),
-                reason: format!("scheduled by {sname}"),
-            });
-            self.services.get_mut(&skey).unwrap().stats.conns += 1;
-            let drt = self.dests.get_mut(&id).unwrap();
-            drt.stats.conns += 1;
-            drt.active += 1;
-            self.conns.insert(
-                key,
-                Conn {
-                    key,
-                    dest: id,
-                    daddr: d.addr,
-                    dport: d.port,
-                    fwd: d.fwd,
-                    state: "SYN_RECV",
-                    expires: now + SimDuration::from_secs(60),
-                },
-            );
-        }
-        let conn = self.conns.get_mut(&key).unwrap();
-        conn.expires = now + SimDuration::from_secs(900);
-        let mut out = pkt.clone();
-        let IpAddr::V4(rip) = conn.daddr else {
-            return IpvsIn::Drop("ipvs: IPv6 real server".into());
-        };
-        if conn.fwd == FwdMethod::Masq {
-            out.dst = rip;
-            let dp = conn.dport;
-            if let IpPayload::Tcp(t) = &mut out.payload {
-                t.dport = dp;
-            } else if let IpPayload::Udp(u) = &mut out.payload {
-                u.dport = dp;
-            }
-        }
-        let drt = self.dests.get_mut(&conn.dest).unwrap();
-        drt.stats.inpkts += 1;
-        drt.stats.inbytes += pkt.total_len() as u64;
-        IpvsIn::Forward(Box::new(Xmit {
-            method: conn.fwd,
-            packet: out,
-            rip,
-            tun_type: TunType::Ipip,
-        }))
+        self.in_packet_marked(now, pkt, 0)
+    }
+
+    /// LOCAL_IN hook for a packet carrying a netfilter mark (fwmark services match first).
+    pub fn in_packet_marked(&mut self, now: SimTime, pkt: &Ipv4Packet, fwmark: u32) -> IpvsIn {
+        self.packet_in(now, pkt, fwmark)
     }
 
     /// FORWARD hook: a packet routed through this director (NAT replies are rewritten).
-    pub fn out_packet(&mut self, _now: SimTime, pkt: &mut Ipv4Packet) -> IpvsOut {
-        let Some((sport, dport)) = pkt.ports() else {
-            return IpvsOut::Pass;
-        };
-        let proto = pkt.protocol();
-        let found = self.conns.values().find(|c| {
-            c.fwd == FwdMethod::Masq
-                && c.key.proto == proto
-                && c.key.caddr == IpAddr::V4(pkt.dst)
-                && c.key.cport == dport
-                && c.daddr == IpAddr::V4(pkt.src)
-                && c.dport == sport
-        });
-        let Some(c) = found else { return IpvsOut::Pass };
-        let (IpAddr::V4(v), vport, dest) = (c.key.vaddr, c.key.vport, c.dest) else {
-            return IpvsOut::Pass;
-        };
-        pkt.src = v;
-        pkt.set_ports(vport, dport);
-        let drt = self.dests.get_mut(&dest).unwrap();
-        drt.stats.outpkts += 1;
-        drt.stats.outbytes += pkt.total_len() as u64;
-        IpvsOut::Masqueraded
+    pub fn out_packet(&mut self, now: SimTime, pkt: &mut Ipv4Packet) -> IpvsOut {
+        self.packet_out(now, pkt)
     }
 
     /// Earliest time `on_timer` has work to do.
     pub fn poll_at(&self) -> Option<SimTime> {
-        self.conns.values().map(|c| c.expires).min()
+        let mut t = [self.conns.next_timer(), self.est_next, self.trash_next]
+            .into_iter()
+            .flatten()
+            .min();
+        for s in self.services.values() {
+            if let Some(p) = s.sched.poll_at() {
+                t = Some(t.map_or(p, |x| x.min(p)));
+            }
+        }
+        t
     }
 
-    /// Expires connections whose timers ran out, and runs periodic work.
+    /// Expires connections whose timers ran out, and runs periodic work (estimator every
+    /// 2 s, trash check every 60 s, scheduler garbage collection).
     pub fn on_timer(&mut self, now: SimTime) {
-        let expired: Vec<ConnKey> = self
-            .conns
-            .values()
-            .filter(|c| c.expires <= now)
-            .map(|c| c.key)
-            .collect();
-        for k in expired {
-            if let Some(c) = self.conns.remove(&k) {
-                if let Some(d) = self.dests.get_mut(&c.dest) {
-                    d.active = d.active.saturating_sub(1);
-                }
+        while let Some(id) = self.conns.pop_expired(now) {
+            self.expire_entry(now, id);
+        }
+        while let Some(t) = self.est_next {
+            if t > now {
+                break;
+            }
+            self.run_estimator();
+            self.est_next = Some(t + stats::ESTIMATOR_PERIOD);
+        }
+        if let Some(t) = self.trash_next {
+            if t <= now {
+                self.check_trash(now);
+            }
+        }
+        for s in self.services.values_mut() {
+            if s.sched.poll_at().is_some_and(|p| p <= now) {
+                s.sched.on_timer(now);
+            }
+        }
+    }
+
+    fn run_estimator(&mut self) {
+        self.total.estimate();
+        for s in self.services.values_mut() {
+            s.stats.estimate();
+        }
+        for d in self.dests.values_mut() {
+            if d.available {
+                d.stats.estimate();
             }
         }
     }
@@ -486,6 +292,18 @@ impl Ipvs {
         std::mem::take(&mut self.decisions)
     }
 
+    /// Connection entries the master sync daemon sent since the last call.
+    pub fn take_sync_entries(&mut self) -> Vec<SyncConnEntry> {
+        std::mem::take(&mut self.sync_out)
+    }
+
+    /// Backup side: creates or updates entries from a received sync message.
+    pub fn apply_sync(&mut self, now: SimTime, entries: &[SyncConnEntry]) {
+        for e in entries {
+            self.sync_receive(now, e);
+        }
+    }
+
     /// Number of connection entries (including templates).
     pub fn conn_count(&self) -> usize {
         self.conns.len()
@@ -493,52 +311,77 @@ impl Ipvs {
 
     pub fn snapshot(&self, now: SimTime) -> IpvsSnapshot {
         let mut snap = IpvsSnapshot::from_config(&self.config);
-        for s in &mut snap.services {
-            if let Some(rt) = self.services.get(&s.config.key) {
-                s.stats = rt.stats;
-                for (d, id) in s.dests.iter_mut().zip(rt.dest_ids.iter()) {
-                    let drt = &self.dests[id];
-                    *d = DestSnapshot {
-                        config: d.config.clone(),
-                        active: drt.active,
-                        inactive: drt.inactive,
-                        persistent: 0,
-                        stats: drt.stats,
-                    };
-                }
-            }
-        }
-        snap.conns = self
-            .conns
-            .values()
-            .map(|c| ConnSnapshot {
-                protocol: if c.key.proto == 6 {
-                    "TCP".into()
-                } else {
-                    "UDP".into()
-                },
-                caddr: c.key.caddr,
-                cport: c.key.cport,
-                vaddr: c.key.vaddr,
-                vport: c.key.vport,
-                daddr: c.daddr,
-                dport: c.dport,
-                state: c.state.into(),
-                expires_secs: (c.expires - now).0 / 1_000_000_000,
-                template: false,
-                pe: None,
-                synced: false,
+        snap.services = self
+            .config
+            .services
+            .iter()
+            .filter_map(|vs| {
+                let s = self.services.get(&vs.config.key)?;
+                Some(ServiceSnapshot {
+                    config: s.cfg.clone(),
+                    stats: s.stats.snapshot(),
+                    dests: s
+                        .dests
+                        .iter()
+                        .filter_map(|id| self.dests.get(id))
+                        .map(|d| DestSnapshot {
+                            config: d.cfg.clone(),
+                            active: d.active,
+                            inactive: d.inactive,
+                            persistent: d.persist,
+                            stats: d.stats.snapshot(),
+                        })
+                        .collect(),
+                })
             })
             .collect();
-        snap.total = self.total;
-        let _ = ServiceSnapshot {
-            config: crate::admin::ServiceConfig::new(ServiceKey::Fwmark {
-                mark: 0,
-                family: crate::admin::Family::Inet,
-            }),
-            stats: StatsSnapshot::default(),
-            dests: vec![],
-        };
+        snap.conns = self
+            .conns
+            .iter()
+            .filter(|c| c.flags & conn::flags::ONE_PACKET == 0)
+            .map(|c| conn_row(c, now))
+            .collect();
+        snap.total = self.total.snapshot();
         snap
+    }
+}
+
+fn conn_row(c: &conn::Conn, now: SimTime) -> ConnSnapshot {
+    let template = c.is_template();
+    let protocol = match c.proto {
+        6 => "TCP".to_string(),
+        17 => "UDP".to_string(),
+        132 => "SCTP".to_string(),
+        0 => "IP".to_string(),
+        1 => "ICMP".to_string(),
+        n => format!("IP_{n}"),
+    };
+    let state = if template {
+        if c.state & proto::CTPL_ASSURED != 0 {
+            "ASSURED"
+        } else {
+            "NONE"
+        }
+        .to_string()
+    } else if c.proto == 6 {
+        proto::TCP_STATE_NAMES[(c.state as usize).min(proto::tcp_state::COUNT - 1)].to_string()
+    } else if c.proto == 17 {
+        "UDP".to_string()
+    } else {
+        "ERR!".to_string()
+    };
+    ConnSnapshot {
+        protocol,
+        caddr: c.caddr,
+        cport: c.cport,
+        vaddr: c.vaddr,
+        vport: c.vport,
+        daddr: c.daddr,
+        dport: c.dport,
+        state,
+        expires_secs: c.expires.saturating_sub(now).0 / crate::time::NANOS_PER_SEC,
+        template,
+        pe: None,
+        synced: c.flags & conn::flags::SYNC != 0,
     }
 }
