@@ -13,18 +13,22 @@ const TAB_SIZE: usize = 1 << TAB_BITS;
 #[derive(Debug, Clone)]
 pub struct DhScheduler {
     buckets: Vec<Option<DestId>>,
+    /// Whether the state was ever built from a dest list (see `schedule`).
+    bound: bool,
 }
 
 impl Default for DhScheduler {
     fn default() -> Self {
         DhScheduler {
             buckets: vec![None; TAB_SIZE],
+            bound: false,
         }
     }
 }
 
 impl DhScheduler {
     fn reassign(&mut self, dests: &[DestView]) {
+        self.bound = true;
         for (i, b) in self.buckets.iter_mut().enumerate() {
             *b = if dests.is_empty() {
                 None
@@ -53,6 +57,8 @@ impl Scheduler for DhScheduler {
     fn dests_changed(&mut self, dests: &[DestView], change: DestChange) {
         match change {
             DestChange::Added(_) | DestChange::Deleted { .. } => self.reassign(dests),
+            // No upd_dest hook in dh; an edit only tells an unbound table it is bound.
+            DestChange::Edited(_) if !self.bound => self.reassign(dests),
             DestChange::Edited(_) => {}
         }
     }
@@ -63,6 +69,9 @@ impl Scheduler for DhScheduler {
         pkt: &SchedInput,
         _rng: &mut SimRng,
     ) -> Result<DestId, NoDest> {
+        if !self.bound {
+            self.init_service(dests);
+        }
         let id = self.buckets[Self::bucket_of(pkt.daddr)].ok_or_else(no_dest)?;
         let d = dests.iter().find(|d| d.id == id).ok_or_else(no_dest)?;
         if !d.available || d.weight <= 0 || d.overloaded {

@@ -184,7 +184,7 @@ fn rr_persistence_schedules_once_per_client() {
     for mode in MODES {
         let mut b = Bench::lab("rr", mode, 8033, &ORDER);
         let sources: Vec<String> = (101..=104).map(|i| format!("10.0.0.{i}")).collect();
-        assert_eq!(b.from_sources(&sources), "rs3 rs2 rs1 rs3", "{mode}");
+        assert_eq!(b.one_from_each(&sources), "rs3 rs2 rs1 rs3", "{mode}");
     }
 }
 
@@ -194,13 +194,13 @@ fn multi_source_sh_and_dh() {
     for mode in MODES {
         let mut b = Bench::lab("sh", mode, sweep_port(8000, "sh"), &ORDER);
         assert_eq!(
-            b.from_sources(&sources),
+            b.one_from_each(&sources),
             "rs3 rs1 rs2 rs3 rs3 rs2 rs2 rs1 rs1 rs2 rs1 rs1",
             "{mode} sh"
         );
         let mut b = Bench::lab("dh", mode, sweep_port(8000, "dh"), &ORDER);
         assert_eq!(
-            b.from_sources(&sources),
+            b.one_from_each(&sources),
             "rs3 rs3 rs3 rs3 rs3 rs3 rs3 rs3 rs3 rs3 rs3 rs3",
             "{mode} dh"
         );
@@ -230,5 +230,28 @@ fn only_lblc_and_lblcr_want_timers() {
         let s = new_scheduler(name, SimTime::from_secs(5)).unwrap();
         let want = matches!(name, "lblc" | "lblcr").then_some(SimTime::from_secs(65));
         assert_eq!(s.poll_at(), want, "{name}");
+    }
+}
+
+#[test]
+fn switching_to_a_table_scheduler_binds_to_the_existing_list() {
+    // `ipvsadm -E -s <sched>` on a service with dests: the new scheduler's init_service
+    // sees the whole list; without an explicit call it binds at its first pick.
+    use super::new_scheduler;
+    use crate::time::SimTime;
+    for (name, want) in [
+        ("wrr", "rs1 rs2 rs1 rs3 rs2 rs1 rs3 rs2 rs1"),
+        ("sh", "rs1 rs1 rs1"),
+        ("dh", "rs3 rs3 rs3"),
+    ] {
+        for explicit in [true, false] {
+            let mut b = Bench::lab("rr", "nat", 80, &ORDER);
+            b.sched = new_scheduler(name, SimTime::ZERO).unwrap();
+            if explicit {
+                b.init_service();
+            }
+            let n = want.split(' ').count();
+            assert_eq!(b.seq(n), want, "{name} explicit={explicit}");
+        }
     }
 }

@@ -122,7 +122,8 @@ pub trait Scheduler {
     fn name(&self) -> &'static str;
     /// The scheduler was bound to a service that already has `dests` (the kernel's
     /// `init_service`, e.g. after `ipvsadm -E -s` switched schedulers). A scheduler made by
-    /// `new_scheduler` starts as if bound to a service without dests.
+    /// `new_scheduler` starts as if bound to a service without dests; one that is asked to
+    /// schedule before it ever saw a dest list binds to the list it is given.
     fn init_service(&mut self, _dests: &[DestView]) {}
     /// The scheduler sysctls changed (only lblc / lblcr read them).
     fn set_params(&mut self, _params: &SchedParams) {}

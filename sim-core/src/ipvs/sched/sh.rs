@@ -21,6 +21,8 @@ const TAB_MASK: u32 = TAB_SIZE as u32 - 1;
 pub struct ShScheduler {
     buckets: Vec<Option<DestId>>,
     flags: u32,
+    /// Whether the state was ever built from a dest list (see `schedule`).
+    bound: bool,
 }
 
 impl Default for ShScheduler {
@@ -28,6 +30,7 @@ impl Default for ShScheduler {
         ShScheduler {
             buckets: vec![None; TAB_SIZE],
             flags: 0,
+            bound: false,
         }
     }
 }
@@ -51,6 +54,7 @@ pub(crate) fn hash_port(flags: u32, pkt: &SchedInput) -> u16 {
 
 impl ShScheduler {
     fn reassign(&mut self, dests: &[DestView]) {
+        self.bound = true;
         if dests.is_empty() {
             self.buckets.iter_mut().for_each(|b| *b = None);
             return;
@@ -99,6 +103,9 @@ impl Scheduler for ShScheduler {
         pkt: &SchedInput,
         _rng: &mut SimRng,
     ) -> Result<DestId, NoDest> {
+        if !self.bound {
+            self.init_service(dests);
+        }
         let port = hash_port(self.flags, pkt);
         let ihash = sh_hashkey(pkt.saddr, port, 0);
         let first = self.buckets[ihash].ok_or_else(no_dest)?;

@@ -327,7 +327,7 @@ impl<S: Scheduler> Bench<S> {
     }
 
     /// One connection from each source address, finished before the next.
-    pub fn from_sources(&mut self, sources: &[String]) -> String {
+    pub fn one_from_each(&mut self, sources: &[String]) -> String {
         let mut out = Vec::new();
         for s in sources {
             match self.pick_from(s, 40000) {

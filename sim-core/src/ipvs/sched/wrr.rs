@@ -16,6 +16,8 @@ pub struct WrrScheduler {
     cw: i32,
     mw: i32,
     di: i32,
+    /// Whether the state was ever built from a dest list (see `schedule`).
+    bound: bool,
 }
 
 impl Default for WrrScheduler {
@@ -26,6 +28,7 @@ impl Default for WrrScheduler {
             cw: 0,
             mw: 0,
             di: 1,
+            bound: false,
         }
     }
 }
@@ -114,12 +117,14 @@ impl Scheduler for WrrScheduler {
         "wrr"
     }
     fn init_service(&mut self, dests: &[DestView]) {
+        self.bound = true;
         self.cl = None;
         self.di = gcd_weight(dests);
         self.mw = max_weight(dests) - (self.di - 1);
         self.cw = self.mw;
     }
     fn dests_changed(&mut self, dests: &[DestView], _change: DestChange) {
+        self.bound = true;
         self.cl = None;
         self.di = gcd_weight(dests);
         self.mw = max_weight(dests) - (self.di - 1);
@@ -136,6 +141,9 @@ impl Scheduler for WrrScheduler {
         _pkt: &SchedInput,
         _rng: &mut SimRng,
     ) -> Result<DestId, NoDest> {
+        if !self.bound {
+            self.init_service(dests);
+        }
         match self.select(dests) {
             Ok(i) => Ok(dests[i].id),
             Err(Failure::NoneAvailable) => Err(no_dest()),
