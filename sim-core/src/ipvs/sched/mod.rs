@@ -146,7 +146,7 @@ pub trait Scheduler {
     fn on_timer(&mut self, _now: SimTime) {}
 }
 
-/// Names of every scheduler the kernel ships, in the order `ipvsadm -h` lists them.
+/// Names of every scheduler the kernel ships.
 pub const SCHEDULER_NAMES: [&str; 14] = [
     "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
 ];
