@@ -7,11 +7,18 @@ use lvslab_sim::trace::{Direction, TraceRecord, Verdict};
 fn assert_complete_and_even(name: &str) {
     let (_, r) = run(name, None, false);
     assert!(r.requests.sent > 0);
-    assert_eq!(r.requests.completed, r.requests.sent, "{name}: {:?}", r.requests);
+    assert_eq!(
+        r.requests.completed, r.requests.sent,
+        "{name}: {:?}",
+        r.requests
+    );
     assert_eq!(r.requests.failed, 0);
     let conns: Vec<u64> = r.real_servers.iter().map(|s| s.connections).collect();
     assert_eq!(conns.len(), 2);
-    assert_eq!(conns[0], conns[1], "{name}: rr must split evenly: {conns:?}");
+    assert_eq!(
+        conns[0], conns[1],
+        "{name}: rr must split evenly: {conns:?}"
+    );
     assert_eq!(conns[0] * 2, r.requests.sent);
 }
 
@@ -36,7 +43,16 @@ fn nat_trace_shows_dnat_in_and_snat_out() {
     // inbound SYN at the director: destination VIP -> RIP, source kept
     let rx = recs
         .iter()
-        .find(|r| r.node == "director" && r.dir == Direction::Rx && r.iface == "eth0" && r.ip.as_ref().and_then(|i| i.tcp.as_ref()).map(|t| t.flags == "S").unwrap_or(false))
+        .find(|r| {
+            r.node == "director"
+                && r.dir == Direction::Rx
+                && r.iface == "eth0"
+                && r.ip
+                    .as_ref()
+                    .and_then(|i| i.tcp.as_ref())
+                    .map(|t| t.flags == "S")
+                    .unwrap_or(false)
+        })
         .expect("SYN into the director");
     assert_eq!(rx.verdict, Verdict::Forwarded);
     let ip_in = rx.ip.as_ref().unwrap();
@@ -44,12 +60,27 @@ fn nat_trace_shows_dnat_in_and_snat_out() {
     let tx = forwarded(recs, rx);
     let ip_out = tx.ip.as_ref().unwrap();
     assert_eq!(tx.iface, "eth1");
-    assert!(ip_out.dst == "192.168.10.102" || ip_out.dst == "192.168.10.103", "{ip_out:?}");
-    assert_eq!(ip_out.src, ip_in.src, "NAT keeps the client address inbound");
+    assert!(
+        ip_out.dst == "192.168.10.102" || ip_out.dst == "192.168.10.103",
+        "{ip_out:?}"
+    );
+    assert_eq!(
+        ip_out.src, ip_in.src,
+        "NAT keeps the client address inbound"
+    );
     // outbound SYN-ACK: source RIP -> VIP
     let rx = recs
         .iter()
-        .find(|r| r.node == "director" && r.dir == Direction::Rx && r.iface == "eth1" && r.ip.as_ref().and_then(|i| i.tcp.as_ref()).map(|t| t.flags == "S.").unwrap_or(false))
+        .find(|r| {
+            r.node == "director"
+                && r.dir == Direction::Rx
+                && r.iface == "eth1"
+                && r.ip
+                    .as_ref()
+                    .and_then(|i| i.tcp.as_ref())
+                    .map(|t| t.flags == "S.")
+                    .unwrap_or(false)
+        })
         .expect("SYN-ACK into the director");
     assert!(rx.ip.as_ref().unwrap().src.starts_with("192.168.10.10"));
     let tx = forwarded(recs, rx);
@@ -62,27 +93,74 @@ fn nat_trace_shows_dnat_in_and_snat_out() {
 fn dr_trace_changes_only_the_destination_mac_and_replies_bypass_the_director() {
     let (sim, _) = run("dr-lab", None, true);
     let recs = &sim.world.trace.records;
-    let mac_of = |host: &str| sim.hosts.iter().find(|h| h.name == host).unwrap().ifaces[1].mac.to_string();
+    let mac_of = |host: &str| {
+        sim.hosts.iter().find(|h| h.name == host).unwrap().ifaces[1]
+            .mac
+            .to_string()
+    };
     let rx = recs
         .iter()
-        .find(|r| r.node == "director" && r.dir == Direction::Rx && r.ip.as_ref().and_then(|i| i.tcp.as_ref()).map(|t| t.flags == "S").unwrap_or(false))
+        .find(|r| {
+            r.node == "director"
+                && r.dir == Direction::Rx
+                && r.ip
+                    .as_ref()
+                    .and_then(|i| i.tcp.as_ref())
+                    .map(|t| t.flags == "S")
+                    .unwrap_or(false)
+        })
         .expect("SYN into the director");
     let tx = forwarded(recs, rx);
     let (a, b) = (rx.ip.as_ref().unwrap(), tx.ip.as_ref().unwrap());
-    assert_eq!((a.src.as_str(), a.dst.as_str()), ("10.1.0.100", "10.0.0.10"));
-    assert_eq!((b.src.as_str(), b.dst.as_str()), ("10.1.0.100", "10.0.0.10"), "DR leaves the IP addresses alone");
+    assert_eq!(
+        (a.src.as_str(), a.dst.as_str()),
+        ("10.1.0.100", "10.0.0.10")
+    );
+    assert_eq!(
+        (b.src.as_str(), b.dst.as_str()),
+        ("10.1.0.100", "10.0.0.10"),
+        "DR leaves the IP addresses alone"
+    );
     assert_eq!(b.tcp, a.tcp, "DR leaves TCP alone");
     assert_eq!(b.ttl + 1, a.ttl);
     assert_eq!(rx.eth.dst, mac_of("director"));
-    assert!(tx.eth.dst == mac_of("rs1") || tx.eth.dst == mac_of("rs2"), "frame goes to a real server's MAC");
+    assert!(
+        tx.eth.dst == mac_of("rs1") || tx.eth.dst == mac_of("rs2"),
+        "frame goes to a real server's MAC"
+    );
     // The reply leaves a real server from the VIP, addressed at L2 to the router.
     let reply = recs
         .iter()
-        .find(|r| r.node.starts_with("rs") && r.dir == Direction::Tx && r.ip.as_ref().and_then(|i| i.tcp.as_ref()).map(|t| t.flags == "S.").unwrap_or(false))
+        .find(|r| {
+            r.node.starts_with("rs")
+                && r.dir == Direction::Tx
+                && r.ip
+                    .as_ref()
+                    .and_then(|i| i.tcp.as_ref())
+                    .map(|t| t.flags == "S.")
+                    .unwrap_or(false)
+        })
         .expect("SYN-ACK from a real server");
     assert_eq!(reply.ip.as_ref().unwrap().src, "10.0.0.10");
-    assert_eq!(reply.eth.dst, sim.hosts.iter().find(|h| h.name == "router").unwrap().ifaces[2].mac.to_string());
-    assert!(!recs.iter().any(|r| r.node == "director" && r.ip.as_ref().and_then(|i| i.tcp.as_ref()).map(|t| t.flags.starts_with("S.")).unwrap_or(false)), "the director never sees a SYN-ACK");
+    assert_eq!(
+        reply.eth.dst,
+        sim.hosts
+            .iter()
+            .find(|h| h.name == "router")
+            .unwrap()
+            .ifaces[2]
+            .mac
+            .to_string()
+    );
+    assert!(
+        !recs.iter().any(|r| r.node == "director"
+            && r.ip
+                .as_ref()
+                .and_then(|i| i.tcp.as_ref())
+                .map(|t| t.flags.starts_with("S."))
+                .unwrap_or(false)),
+        "the director never sees a SYN-ACK"
+    );
 }
 
 #[test]
@@ -91,7 +169,15 @@ fn tun_trace_wraps_the_untouched_packet_in_dip_to_rip() {
     let recs = &sim.world.trace.records;
     let rx = recs
         .iter()
-        .find(|r| r.node == "director" && r.dir == Direction::Rx && r.ip.as_ref().and_then(|i| i.tcp.as_ref()).map(|t| t.flags == "S").unwrap_or(false))
+        .find(|r| {
+            r.node == "director"
+                && r.dir == Direction::Rx
+                && r.ip
+                    .as_ref()
+                    .and_then(|i| i.tcp.as_ref())
+                    .map(|t| t.flags == "S")
+                    .unwrap_or(false)
+        })
         .expect("SYN into the director");
     let tx = forwarded(recs, rx);
     let outer = tx.ip.as_ref().unwrap();
@@ -100,14 +186,22 @@ fn tun_trace_wraps_the_untouched_packet_in_dip_to_rip() {
     assert!(outer.dst == "10.2.0.11" || outer.dst == "10.2.0.12");
     let inner = outer.inner.as_ref().expect("inner packet");
     let orig = rx.ip.as_ref().unwrap();
-    assert_eq!((inner.src.as_str(), inner.dst.as_str()), ("10.1.0.100", "10.0.0.10"));
+    assert_eq!(
+        (inner.src.as_str(), inner.dst.as_str()),
+        ("10.1.0.100", "10.0.0.10")
+    );
     assert_eq!(inner.tcp, orig.tcp);
     assert_eq!(outer.len, inner.len + 20);
-    assert_eq!(outer.ttl, inner.ttl, "outer TTL copied from the inner header");
+    assert_eq!(
+        outer.ttl, inner.ttl,
+        "outer TTL copied from the inner header"
+    );
 }
 
 fn has_drop(r: &lvslab_sim::engine::report::Report, node: &str, needle: &str) -> bool {
-    r.drops.iter().any(|d| d.node == node && d.reason.contains(needle) && d.count > 0)
+    r.drops
+        .iter()
+        .any(|d| d.node == node && d.reason.contains(needle) && d.count > 0)
 }
 
 #[test]
@@ -115,7 +209,11 @@ fn nat_real_server_with_wrong_gateway_fails_and_the_client_drops_its_replies() {
     let (_, r) = run("nat-wrong-gateway", None, false);
     assert!(r.requests.failed > 0 && r.requests.completed > 0);
     assert_eq!(r.requests.failed + r.requests.completed, r.requests.sent);
-    assert!(has_drop(&r, "client", "from 192.168.10.103:80 matches no connection"), "{:?}", r.drops);
+    assert!(
+        has_drop(&r, "client", "from 192.168.10.103:80 matches no connection"),
+        "{:?}",
+        r.drops
+    );
     let rs2 = r.real_servers.iter().find(|s| s.host == "rs2").unwrap();
     assert_eq!(rs2.requests, 0);
 }
@@ -124,12 +222,30 @@ fn nat_real_server_with_wrong_gateway_fails_and_the_client_drops_its_replies() {
 fn dr_without_arp_sysctls_lets_the_router_bypass_the_director() {
     let (sim, r) = run("dr-arp-flux", None, false);
     let router = r.arp.iter().find(|a| a.host == "router").unwrap();
-    let vip = router.entries.iter().find(|e| e.ip == "10.0.0.10").expect("router knows the VIP");
+    let vip = router
+        .entries
+        .iter()
+        .find(|e| e.ip == "10.0.0.10")
+        .expect("router knows the VIP");
     let owner = vip.owner.clone().unwrap();
-    assert!(owner.starts_with("rs"), "the VIP resolved to {owner}, not to a real server");
-    let served = r.real_servers.iter().find(|s| s.host == owner).unwrap().connections;
-    assert_eq!(served, r.requests.sent, "every connection went straight to {owner}");
-    assert!(r.directors[0].connections < r.requests.sent / 10, "the director was bypassed");
+    assert!(
+        owner.starts_with("rs"),
+        "the VIP resolved to {owner}, not to a real server"
+    );
+    let served = r
+        .real_servers
+        .iter()
+        .find(|s| s.host == owner)
+        .unwrap()
+        .connections;
+    assert_eq!(
+        served, r.requests.sent,
+        "every connection went straight to {owner}"
+    );
+    assert!(
+        r.directors[0].connections < r.requests.sent / 10,
+        "the director was bypassed"
+    );
     // And the director itself never got the traffic on its interface.
     let _ = sim;
 }
@@ -146,10 +262,16 @@ fn tun_real_server_with_strict_rp_filter_drops_decapsulated_packets() {
 fn dr_port_mapping_is_rejected_by_validation_at_the_rules_line() {
     let sc = crate::support::scenario("dr-port-mapping");
     let diags = sc.build(None).err().expect("must be rejected");
-    let e = diags.iter().find(|d| d.message.contains("port mapping")).expect("port mapping error");
+    let e = diags
+        .iter()
+        .find(|d| d.message.contains("port mapping"))
+        .expect("port mapping error");
     let line = sc.text.lines().nth(e.line - 1).unwrap();
     assert!(line.contains("-r 10.0.0.11:8080 -g"), "points at `{line}`");
     let (code, _, err) = crate::support::lvslab_run(&["run", "scenarios/dr-port-mapping.toml"]);
     assert_eq!(code, 1);
-    assert!(err.contains("port mapping (80 -> 8080) is impossible with DR"), "{err}");
+    assert!(
+        err.contains("port mapping (80 -> 8080) is impossible with DR"),
+        "{err}"
+    );
 }

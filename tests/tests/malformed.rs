@@ -28,43 +28,78 @@ fn wrong_type_names_line_column_and_path() {
     assert!(out.contains("bad-type.toml:"), "{out}");
     assert!(out.contains("workload[0].rate"), "{out}");
     assert!(out.contains("invalid type"), "{out}");
-    let line = nat_with("rate = 20", "rate = \"fast\"").lines().position(|l| l.contains("rate = \"fast\"")).unwrap() + 1;
-    assert!(out.contains(&format!(":{line}:")), "line {line} expected in {out}");
+    let line = nat_with("rate = 20", "rate = \"fast\"")
+        .lines()
+        .position(|l| l.contains("rate = \"fast\""))
+        .unwrap()
+        + 1;
+    assert!(
+        out.contains(&format!(":{line}:")),
+        "line {line} expected in {out}"
+    );
 }
 
 #[test]
 fn unknown_field_is_rejected_with_the_accepted_names() {
-    let out = rejected("bad-field.toml", &nat_with("arrival = \"poisson\"", "arival = \"poisson\""));
+    let out = rejected(
+        "bad-field.toml",
+        &nat_with("arrival = \"poisson\"", "arival = \"poisson\""),
+    );
     assert!(out.contains("unknown field `arival`"), "{out}");
     assert!(out.contains("arrival"), "{out}");
 }
 
 #[test]
 fn bad_address_is_located() {
-    let out = rejected("bad-addr.toml", &nat_with("172.16.16.100/24", "172.16.16.300/24"));
+    let out = rejected(
+        "bad-addr.toml",
+        &nat_with("172.16.16.100/24", "172.16.16.300/24"),
+    );
     assert!(out.contains("host[0].iface[0].addrs[0]"), "{out}");
     assert!(out.contains("172.16.16.300"), "{out}");
 }
 
 #[test]
 fn bad_ipvsadm_rule_is_located_on_its_line() {
-    let text = nat_with("-r 192.168.10.103:80 -m -w 1", "-r 192.168.10.103:80 -m -w -1");
+    let text = nat_with(
+        "-r 192.168.10.103:80 -m -w 1",
+        "-r 192.168.10.103:80 -m -w -1",
+    );
     let out = rejected("bad-rule.toml", &text);
     let line = text.lines().position(|l| l.contains("-w -1")).unwrap() + 1;
-    assert!(out.contains(&format!(":{line}:1:")), "line {line} expected in {out}");
+    assert!(
+        out.contains(&format!(":{line}:1:")),
+        "line {line} expected in {out}"
+    );
     assert!(out.contains("illegal weight specified"), "{out}");
 }
 
 #[test]
 fn dr_port_mapping_is_an_error() {
-    let text = lvslab_sim::bundled::find("dr-lab").unwrap().text.replacen("-r 10.0.0.12 -g", "-r 10.0.0.12:8080 -g", 1);
+    let text = lvslab_sim::bundled::find("dr-lab").unwrap().text.replacen(
+        "-r 10.0.0.12 -g",
+        "-r 10.0.0.12:8080 -g",
+        1,
+    );
     let out = rejected("bad-dr.toml", &text);
-    assert!(out.contains("port mapping (80 -> 8080) is impossible with DR"), "{out}");
+    assert!(
+        out.contains("port mapping (80 -> 8080) is impossible with DR"),
+        "{out}"
+    );
 }
 
 #[test]
 fn syntax_errors_and_garbage_never_panic() {
-    for (i, t) in ["[scenario\nname=", "\u{0}\u{1}garbage", "", "[scenario]\nname = 1", "[[host]]\nname=\"x\"\nrole=\"wizard\""].iter().enumerate() {
+    for (i, t) in [
+        "[scenario\nname=",
+        "\u{0}\u{1}garbage",
+        "",
+        "[scenario]\nname = 1",
+        "[[host]]\nname=\"x\"\nrole=\"wizard\"",
+    ]
+    .iter()
+    .enumerate()
+    {
         let out = rejected(&format!("garbage-{i}.toml"), t);
         assert!(out.contains("error"), "{out}");
     }

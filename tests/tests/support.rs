@@ -9,7 +9,10 @@ use std::sync::OnceLock;
 
 /// The repository root.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 pub fn scenario(name: &str) -> Scenario {
@@ -19,7 +22,9 @@ pub fn scenario(name: &str) -> Scenario {
 
 /// Builds and runs a bundled scenario with the trace on.
 pub fn run(name: &str, seed: Option<u64>, trace: bool) -> (Simulation, Report) {
-    let (mut sim, _warnings) = scenario(name).build(seed).unwrap_or_else(|d| panic!("{name}: {d:?}"));
+    let (mut sim, _warnings) = scenario(name)
+        .build(seed)
+        .unwrap_or_else(|d| panic!("{name}: {d:?}"));
     sim.world.trace.enabled = trace;
     sim.run();
     let r = sim.report();
@@ -37,7 +42,9 @@ pub fn lvslab() -> PathBuf {
             .status()
             .expect("cargo build -p lvslab");
         assert!(st.success(), "building lvslab failed");
-        let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root().join("target"));
         target.join("debug").join("lvslab")
     })
     .clone()
@@ -45,7 +52,11 @@ pub fn lvslab() -> PathBuf {
 
 /// Runs `lvslab` with arguments; returns (exit code, stdout, stderr).
 pub fn lvslab_run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(lvslab()).args(args).current_dir(root()).output().expect("run lvslab");
+    let out = Command::new(lvslab())
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run lvslab");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -47,8 +47,18 @@ impl Ipvs {
         Ok(())
     }
 
+    /// The scheduler sysctls (lblc/lblcr expirations) as the schedulers take them.
+    pub(crate) fn sched_params(&self) -> sched::SchedParams {
+        sched::SchedParams {
+            lblc_expiration: self.sysctls.lblc_expiration as u64,
+            lblcr_expiration: self.sysctls.lblcr_expiration as u64,
+        }
+    }
+
     fn add_service(&mut self, now: SimTime, cfg: &ServiceConfig) {
-        let mut sched = sched::new_scheduler(&cfg.scheduler, now).expect("checked above");
+        let params = self.sched_params();
+        let mut sched =
+            sched::new_scheduler_with_params(&cfg.scheduler, now, &params).expect("checked above");
         sched.set_flags(cfg.flags);
         let cfg = self
             .config
@@ -71,16 +81,16 @@ impl Ipvs {
             return;
         };
         let views = self.views(&cfg.key);
+        let params = self.sched_params();
         let Some(svc) = self.services.get_mut(&cfg.key) else {
             return;
         };
         if svc.sched.name() != new_cfg.scheduler {
             // A new scheduler is initialised with the current dest list.
-            let mut s = sched::new_scheduler(&new_cfg.scheduler, now).expect("checked above");
+            let mut s = sched::new_scheduler_with_params(&new_cfg.scheduler, now, &params)
+                .expect("checked above");
             s.set_flags(new_cfg.flags);
-            if let Some(first) = views.first() {
-                s.dests_changed(&views, DestChange::Added(first.id));
-            }
+            s.init_service(&views);
             svc.sched = s;
         } else if svc.cfg.flags != new_cfg.flags {
             svc.sched.set_flags(new_cfg.flags);

@@ -354,7 +354,10 @@ mod tests {
     #[test]
     fn unanswered_requests_fail_after_probes() {
         let mut c = ArpCache::default();
-        assert_eq!(c.resolve(SimTime::ZERO, 0, IP, pkt(), None), Resolve::Request);
+        assert_eq!(
+            c.resolve(SimTime::ZERO, 0, IP, pkt(), None),
+            Resolve::Request
+        );
         assert!(matches!(c.retry(0, IP), Retry::Again(_)));
         assert!(matches!(c.retry(0, IP), Retry::Again(_)));
         let Retry::Failed(dropped) = c.retry(0, IP) else {

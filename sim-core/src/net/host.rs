@@ -291,10 +291,25 @@ impl Host {
         Verdict::Delivered
     }
 
-    fn flush_waiting(&mut self, w: &mut World, iface: usize, mac: MacAddr, waiting: Vec<(Ipv4Packet, Option<u64>)>) {
+    fn flush_waiting(
+        &mut self,
+        w: &mut World,
+        iface: usize,
+        mac: MacAddr,
+        waiting: Vec<(Ipv4Packet, Option<u64>)>,
+    ) {
         let src = self.ifaces[iface].mac;
         for (p, parent) in waiting {
-            self.tx(w, iface, Frame { src, dst: mac, payload: EthPayload::Ipv4(p) }, parent);
+            self.tx(
+                w,
+                iface,
+                Frame {
+                    src,
+                    dst: mac,
+                    payload: EthPayload::Ipv4(p),
+                },
+                parent,
+            );
         }
     }
 

@@ -141,8 +141,7 @@ impl TcpConn {
     fn new(
         local: (Ipv4Addr, u16),
         remote: (Ipv4Addr, u16),
-        #[allow(dead_code)]
-    iss: u32,
+        #[allow(dead_code)] iss: u32,
         ts_offset: u32,
         p: &TcpParams,
         active: bool,
@@ -187,8 +186,7 @@ impl TcpConn {
         now: SimTime,
         local: (Ipv4Addr, u16),
         remote: (Ipv4Addr, u16),
-        #[allow(dead_code)]
-    iss: u32,
+        #[allow(dead_code)] iss: u32,
         ts_offset: u32,
         p: &TcpParams,
     ) -> (TcpConn, TcpOutput) {
@@ -207,8 +205,7 @@ impl TcpConn {
         local: (Ipv4Addr, u16),
         syn: &TcpSegment,
         remote: (Ipv4Addr, u16),
-        #[allow(dead_code)]
-    iss: u32,
+        #[allow(dead_code)] iss: u32,
         ts_offset: u32,
         p: &TcpParams,
     ) -> (TcpConn, TcpOutput) {
