@@ -1,1 +1,3 @@
 //! Integration and fidelity tests.
+
+mod pcap_tshark;

@@ -243,15 +243,30 @@ fn write_icmp(buf: &mut Vec<u8>, m: &IcmpMessage) {
     let start = buf.len();
     match m {
         IcmpMessage::EchoRequest { id, seq } | IcmpMessage::EchoReply { id, seq } => {
-            let ty = if matches!(m, IcmpMessage::EchoRequest { .. }) { 8 } else { 0 };
+            let ty = if matches!(m, IcmpMessage::EchoRequest { .. }) {
+                8
+            } else {
+                0
+            };
             buf.extend_from_slice(&[ty, 0, 0, 0]);
             put_u16(buf, *id);
             put_u16(buf, *seq);
         }
-        IcmpMessage::DestUnreachable { code, mtu, original } => {
+        IcmpMessage::DestUnreachable {
+            code,
+            mtu,
+            original,
+        } => {
             buf.extend_from_slice(&[3, *code, 0, 0]);
             put_u16(buf, 0);
-            put_u16(buf, if *code == IcmpMessage::FRAG_NEEDED { *mtu } else { 0 });
+            put_u16(
+                buf,
+                if *code == IcmpMessage::FRAG_NEEDED {
+                    *mtu
+                } else {
+                    0
+                },
+            );
             write_quote(buf, original);
         }
         IcmpMessage::TimeExceeded { original } => {
@@ -328,14 +343,26 @@ pub fn write_payload(buf: &mut Vec<u8>, payload: &Payload) {
         Some(AppData::HttpRequest { request_id, path }) => {
             write_http_request(buf, len, *request_id, path)
         }
-        Some(AppData::HttpResponse { request_id, status: Some(status), server }) => {
+        Some(AppData::HttpResponse {
+            request_id,
+            status: Some(status),
+            server,
+        }) => {
             write_http_response_head(buf, *status, server, *request_id);
             let body_start = buf.len();
-            write_http_body(buf, body_start, len.saturating_sub(body_start - start), *request_id, server);
+            write_http_body(
+                buf,
+                body_start,
+                len.saturating_sub(body_start - start),
+                *request_id,
+                server,
+            );
         }
-        Some(AppData::HttpResponse { request_id, status: None, server }) => {
-            write_http_body(buf, start, len, *request_id, server)
-        }
+        Some(AppData::HttpResponse {
+            request_id,
+            status: None,
+            server,
+        }) => write_http_body(buf, start, len, *request_id, server),
         Some(AppData::IpvsSync(conns)) => write_sync_message(buf, 0, conns),
     }
     buf.resize(start + len, 0);
@@ -353,7 +380,10 @@ fn fill_repeating(buf: &mut Vec<u8>, start: usize, pattern: &[u8], len: usize) {
 
 /// Writes `text` with bytes that would break an HTTP header line replaced by '_'.
 fn put_header_text(buf: &mut Vec<u8>, text: &str) {
-    buf.extend(text.bytes().map(|b| if b <= b' ' || b == 0x7f { b'_' } else { b }));
+    buf.extend(
+        text.bytes()
+            .map(|b| if b <= b' ' || b == 0x7f { b'_' } else { b }),
+    );
 }
 
 /// An HTTP/1.0 GET whose headers end exactly at `len` bytes. Slack is taken up by an
@@ -390,7 +420,11 @@ fn write_http_request(buf: &mut Vec<u8>, len: usize, request_id: u64, path: &str
 }
 
 fn write_http_response_head(buf: &mut Vec<u8>, status: u16, server: &str, request_id: u64) {
-    let _ = write!(ByteSink(buf), "HTTP/1.0 {status} {}\r\nServer: ", reason_phrase(status));
+    let _ = write!(
+        ByteSink(buf),
+        "HTTP/1.0 {status} {}\r\nServer: ",
+        reason_phrase(status)
+    );
     put_header_text(buf, server);
     let _ = write!(
         ByteSink(buf),
@@ -479,15 +513,32 @@ mod tests {
     const MAC_B: MacAddr = MacAddr([2, 0, 0, 0, 0, 2]);
 
     fn ip(src: Ipv4Addr, dst: Ipv4Addr, payload: IpPayload) -> Ipv4Packet {
-        Ipv4Packet { src, dst, ttl: 64, tos: 0, id: 0x1234, df: true, payload }
+        Ipv4Packet {
+            src,
+            dst,
+            ttl: 64,
+            tos: 0,
+            id: 0x1234,
+            df: true,
+            payload,
+        }
     }
 
     fn eth(p: Ipv4Packet) -> Frame {
-        Frame { src: MAC_A, dst: MAC_B, payload: EthPayload::Ipv4(p) }
+        Frame {
+            src: MAC_A,
+            dst: MAC_B,
+            payload: EthPayload::Ipv4(p),
+        }
     }
 
     fn syn_options() -> TcpOptions {
-        TcpOptions { mss: Some(1460), sack_permitted: true, timestamps: Some((1, 0)), window_scale: Some(7) }
+        TcpOptions {
+            mss: Some(1460),
+            sack_permitted: true,
+            timestamps: Some((1, 0)),
+            window_scale: Some(7),
+        }
     }
 
     fn tcp(flags: u8, options: TcpOptions, payload: Payload) -> IpPayload {
@@ -504,11 +555,20 @@ mod tests {
     }
 
     fn ts_only() -> TcpOptions {
-        TcpOptions { timestamps: Some((123_456, 654_321)), ..TcpOptions::default() }
+        TcpOptions {
+            timestamps: Some((123_456, 654_321)),
+            ..TcpOptions::default()
+        }
     }
 
     fn http_request(len: u32) -> Payload {
-        Payload { len, app: Some(AppData::HttpRequest { request_id: 42, path: "/index.html".into() }) }
+        Payload {
+            len,
+            app: Some(AppData::HttpRequest {
+                request_id: 42,
+                path: "/index.html".into(),
+            }),
+        }
     }
 
     fn sync_entry() -> SyncConnEntry {
@@ -530,7 +590,11 @@ mod tests {
     /// One packet of every kind the model can express.
     fn every_kind() -> Vec<Frame> {
         let syn = ip(A, B, tcp(TcpFlags::SYN, syn_options(), Payload::empty()));
-        let data = ip(A, B, tcp(TcpFlags::ACK | TcpFlags::PSH, ts_only(), http_request(77)));
+        let data = ip(
+            A,
+            B,
+            tcp(TcpFlags::ACK | TcpFlags::PSH, ts_only(), http_request(77)),
+        );
         let mut frames = vec![
             Frame {
                 src: MAC_A,
@@ -556,7 +620,11 @@ mod tests {
             },
             eth(syn.clone()),
             eth(data.clone()),
-            eth(ip(A, B, tcp(TcpFlags::ACK, TcpOptions::default(), Payload::empty()))),
+            eth(ip(
+                A,
+                B,
+                tcp(TcpFlags::ACK, TcpOptions::default(), Payload::empty()),
+            )),
             eth(ip(
                 B,
                 A,
@@ -576,7 +644,11 @@ mod tests {
             eth(ip(
                 A,
                 B,
-                IpPayload::Udp(UdpDatagram { sport: 5000, dport: 9999, payload: Payload { len: 33, app: None } }),
+                IpPayload::Udp(UdpDatagram {
+                    sport: 5000,
+                    dport: 9999,
+                    payload: Payload { len: 33, app: None },
+                }),
             )),
             eth(ip(
                 A,
@@ -587,8 +659,16 @@ mod tests {
                     payload: Payload::ipvs_sync(vec![sync_entry(), sync_entry()]),
                 }),
             )),
-            eth(ip(A, B, IpPayload::Icmp(IcmpMessage::EchoRequest { id: 7, seq: 1 }))),
-            eth(ip(B, A, IpPayload::Icmp(IcmpMessage::EchoReply { id: 7, seq: 1 }))),
+            eth(ip(
+                A,
+                B,
+                IpPayload::Icmp(IcmpMessage::EchoRequest { id: 7, seq: 1 }),
+            )),
+            eth(ip(
+                B,
+                A,
+                IpPayload::Icmp(IcmpMessage::EchoReply { id: 7, seq: 1 }),
+            )),
             eth(ip(
                 B,
                 A,
@@ -607,11 +687,21 @@ mod tests {
                     original: Box::new(ip(
                         A,
                         B,
-                        IpPayload::Udp(UdpDatagram { sport: 1, dport: 2, payload: Payload { len: 3, app: None } }),
+                        IpPayload::Udp(UdpDatagram {
+                            sport: 1,
+                            dport: 2,
+                            payload: Payload { len: 3, app: None },
+                        }),
                     )),
                 }),
             )),
-            eth(ip(B, A, IpPayload::Icmp(IcmpMessage::TimeExceeded { original: Box::new(syn.clone()) }))),
+            eth(ip(
+                B,
+                A,
+                IpPayload::Icmp(IcmpMessage::TimeExceeded {
+                    original: Box::new(syn.clone()),
+                }),
+            )),
             eth(ip(A, B, IpPayload::Ipip(Box::new(syn)))),
         ];
         for (version, auth_pass) in [(2, Some(*b"secret\0\0")), (2, None), (3, None)] {
@@ -631,7 +721,10 @@ mod tests {
                         priority: 150,
                         adver_int_cs: 100,
                         auth_pass,
-                        addrs: vec![Ipv4Addr::new(192, 168, 0, 100), Ipv4Addr::new(192, 168, 0, 101)],
+                        addrs: vec![
+                            Ipv4Addr::new(192, 168, 0, 100),
+                            Ipv4Addr::new(192, 168, 0, 101),
+                        ],
                     }),
                 }),
             });
@@ -645,7 +738,12 @@ mod tests {
 
     /// Checks lengths and every checksum of an encoded IPv4 packet, recursing into IPIP.
     fn check_ipv4(p: &Ipv4Packet, b: &[u8]) {
-        assert_eq!(b.len(), usize::from(p.total_len()), "{}", crate::wire::summarize_ip(p));
+        assert_eq!(
+            b.len(),
+            usize::from(p.total_len()),
+            "{}",
+            crate::wire::summarize_ip(p)
+        );
         assert_eq!(be16(b, 2), p.total_len());
         assert_eq!(b[9], p.protocol());
         assert_eq!(ipv4_checksum(&b[..20]), 0, "IP header checksum");
@@ -654,20 +752,34 @@ mod tests {
         match &p.payload {
             IpPayload::Tcp(t) => {
                 assert_eq!(usize::from(l4[12] >> 4) * 4, usize::from(t.header_len()));
-                assert_eq!(pseudo_header_checksum(p.src, p.dst, proto::TCP, l4), 0, "TCP checksum");
+                assert_eq!(
+                    pseudo_header_checksum(p.src, p.dst, proto::TCP, l4),
+                    0,
+                    "TCP checksum"
+                );
             }
             IpPayload::Udp(_) => {
                 assert_eq!(usize::from(be16(l4, 4)), l4.len());
-                assert_eq!(pseudo_header_checksum(p.src, p.dst, proto::UDP, l4), 0, "UDP checksum");
+                assert_eq!(
+                    pseudo_header_checksum(p.src, p.dst, proto::UDP, l4),
+                    0,
+                    "UDP checksum"
+                );
             }
             IpPayload::Icmp(_) => assert_eq!(ipv4_checksum(l4), 0, "ICMP checksum"),
             IpPayload::Ipip(inner) => {
                 assert_eq!(l4, encode_ipv4(inner).as_slice());
                 check_ipv4(inner, l4);
             }
-            IpPayload::Vrrp(v) if v.version == 2 => assert_eq!(ipv4_checksum(l4), 0, "VRRPv2 checksum"),
+            IpPayload::Vrrp(v) if v.version == 2 => {
+                assert_eq!(ipv4_checksum(l4), 0, "VRRPv2 checksum")
+            }
             IpPayload::Vrrp(_) => {
-                assert_eq!(pseudo_header_checksum(p.src, p.dst, proto::VRRP, l4), 0, "VRRPv3 checksum")
+                assert_eq!(
+                    pseudo_header_checksum(p.src, p.dst, proto::VRRP, l4),
+                    0,
+                    "VRRPv3 checksum"
+                )
             }
         }
     }
@@ -714,7 +826,11 @@ mod tests {
 
     #[test]
     fn known_answer_tcp_syn() {
-        let f = eth(ip(A, B, tcp(TcpFlags::SYN, syn_options(), Payload::empty())));
+        let f = eth(ip(
+            A,
+            B,
+            tcp(TcpFlags::SYN, syn_options(), Payload::empty()),
+        ));
         #[rustfmt::skip]
         let expected: [u8; 74] = [
             // Ethernet: dst, src, IPv4
@@ -761,16 +877,40 @@ mod tests {
     fn tcp_options_follow_linux_layout() {
         let cases: [(TcpOptions, &[u8]); 6] = [
             (TcpOptions::default(), &[]),
-            (syn_options(), &[2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7]),
-            (ts_only(), &[1, 1, 8, 10, 0, 1, 0xe2, 0x40, 0, 9, 0xfb, 0xf1]),
+            (
+                syn_options(),
+                &[
+                    2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+                ],
+            ),
+            (
+                ts_only(),
+                &[1, 1, 8, 10, 0, 1, 0xe2, 0x40, 0, 9, 0xfb, 0xf1],
+            ),
             // SYN without timestamps: SACK_PERM behind two NOPs, before the window scale.
             (
-                TcpOptions { mss: Some(1460), sack_permitted: true, timestamps: None, window_scale: Some(7) },
+                TcpOptions {
+                    mss: Some(1460),
+                    sack_permitted: true,
+                    timestamps: None,
+                    window_scale: Some(7),
+                },
                 &[2, 4, 5, 180, 1, 1, 4, 2, 1, 3, 3, 7],
             ),
-            (TcpOptions { mss: Some(536), ..TcpOptions::default() }, &[2, 4, 2, 24]),
             (
-                TcpOptions { mss: None, sack_permitted: false, timestamps: Some((5, 6)), window_scale: Some(0) },
+                TcpOptions {
+                    mss: Some(536),
+                    ..TcpOptions::default()
+                },
+                &[2, 4, 2, 24],
+            ),
+            (
+                TcpOptions {
+                    mss: None,
+                    sack_permitted: false,
+                    timestamps: Some((5, 6)),
+                    window_scale: Some(0),
+                },
                 &[1, 1, 8, 10, 0, 0, 0, 5, 0, 0, 0, 6, 1, 3, 3, 0],
             ),
         ];
@@ -795,15 +935,32 @@ mod tests {
         let apps = [
             None,
             Some(AppData::Opaque),
-            Some(AppData::HttpRequest { request_id: 7, path: "/a b\r\nc".into() }),
-            Some(AppData::HttpRequest { request_id: 7, path: String::new() }),
-            Some(AppData::HttpResponse { request_id: 7, status: Some(404), server: "rs2".into() }),
-            Some(AppData::HttpResponse { request_id: 7, status: None, server: "rs2".into() }),
+            Some(AppData::HttpRequest {
+                request_id: 7,
+                path: "/a b\r\nc".into(),
+            }),
+            Some(AppData::HttpRequest {
+                request_id: 7,
+                path: String::new(),
+            }),
+            Some(AppData::HttpResponse {
+                request_id: 7,
+                status: Some(404),
+                server: "rs2".into(),
+            }),
+            Some(AppData::HttpResponse {
+                request_id: 7,
+                status: None,
+                server: "rs2".into(),
+            }),
             Some(AppData::IpvsSync(vec![sync_entry()])),
         ];
         for app in apps {
             for len in (0..300).chain([1448, 1460, 8960, 65_000]) {
-                let p = Payload { len, app: app.clone() };
+                let p = Payload {
+                    len,
+                    app: app.clone(),
+                };
                 let b = render(&p);
                 assert_eq!(b.len(), len as usize, "{app:?} len {len}");
                 assert_eq!(b, render(&p), "deterministic");
@@ -816,7 +973,10 @@ mod tests {
         let base = render(&http_request(0)).len();
         assert_eq!(base, 0);
         let full = String::from_utf8(render(&http_request(200))).unwrap();
-        assert!(full.starts_with("GET /index.html HTTP/1.0\r\nHost: lvslab.test\r\n"), "{full}");
+        assert!(
+            full.starts_with("GET /index.html HTTP/1.0\r\nHost: lvslab.test\r\n"),
+            "{full}"
+        );
         assert!(full.contains("X-Request-Id: 42\r\n"), "{full}");
         assert!(full.contains("\r\nX-Fill: lvslab-lvslab-"), "{full}");
         assert!(full.ends_with("\r\n\r\n"), "{full}");
@@ -826,12 +986,21 @@ mod tests {
         assert_eq!(render(&http_request(min.len() as u32)), min.as_bytes());
         for slack in 1..10 {
             let t = String::from_utf8(render(&http_request((min.len() + slack) as u32))).unwrap();
-            assert!(t.contains(&format!("X-Request-Id: {}42\r\n\r\n", "0".repeat(slack))), "{t}");
+            assert!(
+                t.contains(&format!("X-Request-Id: {}42\r\n\r\n", "0".repeat(slack))),
+                "{t}"
+            );
         }
         // Shorter than the headers: the start of the request, as a first segment would carry.
         assert_eq!(render(&http_request(16)), b"GET /index.html ");
         // Characters that would break the request line are neutralised.
-        let odd = Payload { len: 40, app: Some(AppData::HttpRequest { request_id: 1, path: "/a b\r\n".into() }) };
+        let odd = Payload {
+            len: 40,
+            app: Some(AppData::HttpRequest {
+                request_id: 1,
+                path: "/a b\r\n".into(),
+            }),
+        };
         assert!(render(&odd).starts_with(b"GET /a_b__ HTTP/1.0\r\n"));
     }
 
@@ -839,12 +1008,22 @@ mod tests {
     fn http_response_has_status_line_then_body() {
         let p = |len, status| Payload {
             len,
-            app: Some(AppData::HttpResponse { request_id: 9, status, server: "rs1".into() }),
+            app: Some(AppData::HttpResponse {
+                request_id: 9,
+                status,
+                server: "rs1".into(),
+            }),
         };
         let t = String::from_utf8(render(&p(300, Some(503)))).unwrap();
-        assert!(t.starts_with("HTTP/1.0 503 Service Unavailable\r\nServer: rs1\r\n"), "{t}");
+        assert!(
+            t.starts_with("HTTP/1.0 503 Service Unavailable\r\nServer: rs1\r\n"),
+            "{t}"
+        );
         let (_, body) = t.split_once("\r\n\r\n").unwrap();
-        assert!(body.starts_with("response to request 9 from rs1\nresponse to request 9"), "{body}");
+        assert!(
+            body.starts_with("response to request 9 from rs1\nresponse to request 9"),
+            "{body}"
+        );
         let cont = String::from_utf8(render(&p(50, None))).unwrap();
         assert_eq!(cont, "response to request 9 from rs1\nresponse to request");
         assert_eq!(render(&p(12, Some(200))), b"HTTP/1.0 200");
@@ -886,8 +1065,16 @@ mod tests {
 
     #[test]
     fn icmp_errors_quote_header_and_eight_bytes() {
-        let original = ip(A, B, tcp(TcpFlags::ACK | TcpFlags::PSH, ts_only(), http_request(1400)));
-        let m = IcmpMessage::DestUnreachable { code: IcmpMessage::FRAG_NEEDED, mtu: 1480, original: Box::new(original.clone()) };
+        let original = ip(
+            A,
+            B,
+            tcp(TcpFlags::ACK | TcpFlags::PSH, ts_only(), http_request(1400)),
+        );
+        let m = IcmpMessage::DestUnreachable {
+            code: IcmpMessage::FRAG_NEEDED,
+            mtu: 1480,
+            original: Box::new(original.clone()),
+        };
         let b = encode_ipv4(&ip(B, A, IpPayload::Icmp(m)));
         let icmp = &b[20..];
         assert_eq!(&icmp[..2], &[3, 4]);
@@ -896,8 +1083,14 @@ mod tests {
         // The quoted header keeps the original total length.
         assert_eq!(be16(icmp, 8 + 2), original.total_len());
 
-        let tiny = ip(A, B, IpPayload::Icmp(IcmpMessage::EchoRequest { id: 1, seq: 1 }));
-        let m = IcmpMessage::TimeExceeded { original: Box::new(tiny.clone()) };
+        let tiny = ip(
+            A,
+            B,
+            IpPayload::Icmp(IcmpMessage::EchoRequest { id: 1, seq: 1 }),
+        );
+        let m = IcmpMessage::TimeExceeded {
+            original: Box::new(tiny.clone()),
+        };
         let b = encode_ipv4(&ip(B, A, IpPayload::Icmp(m)));
         assert_eq!(&b[20..28], &[11, 0, b[22], b[23], 0, 0, 0, 0]);
         assert_eq!(&b[28..], encode_ipv4(&tiny).as_slice());

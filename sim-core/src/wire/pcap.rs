@@ -121,8 +121,8 @@ mod tests {
         assert_eq!(
             w.bytes(),
             &[
-                0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1,
-                0, 0, 0
+                0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0,
+                0, 0
             ]
         );
         assert_eq!(w.frame_count(), 0);
@@ -134,13 +134,19 @@ mod tests {
         // 3 s + 250_001_999 ns: microseconds are truncated, not rounded.
         w.push(SimTime(3 * NANOS_PER_SEC + 250_001_999), &arp_frame());
         let b = w.bytes();
-        assert_eq!(b.len(), PCAP_GLOBAL_HEADER_LEN + PCAP_RECORD_HEADER_LEN + 60);
+        assert_eq!(
+            b.len(),
+            PCAP_GLOBAL_HEADER_LEN + PCAP_RECORD_HEADER_LEN + 60
+        );
         let rec = &b[PCAP_GLOBAL_HEADER_LEN..];
         assert_eq!(u32::from_le_bytes(rec[0..4].try_into().unwrap()), 3);
         assert_eq!(u32::from_le_bytes(rec[4..8].try_into().unwrap()), 250_001);
         assert_eq!(u32::from_le_bytes(rec[8..12].try_into().unwrap()), 60);
         assert_eq!(u32::from_le_bytes(rec[12..16].try_into().unwrap()), 60);
-        assert_eq!(&rec[16..], crate::wire::encode::encode_frame(&arp_frame()).as_slice());
+        assert_eq!(
+            &rec[16..],
+            crate::wire::encode::encode_frame(&arp_frame()).as_slice()
+        );
         assert_eq!(w.frame_count(), 1);
     }
 
@@ -151,8 +157,14 @@ mod tests {
         w.push_bytes(SimTime::ZERO, &big);
         w.push(SimTime::from_secs(1), &arp_frame());
         let rec = &w.bytes()[PCAP_GLOBAL_HEADER_LEN..];
-        assert_eq!(u32::from_le_bytes(rec[8..12].try_into().unwrap()), PCAP_SNAPLEN);
-        assert_eq!(u32::from_le_bytes(rec[12..16].try_into().unwrap()), PCAP_SNAPLEN + 100);
+        assert_eq!(
+            u32::from_le_bytes(rec[8..12].try_into().unwrap()),
+            PCAP_SNAPLEN
+        );
+        assert_eq!(
+            u32::from_le_bytes(rec[12..16].try_into().unwrap()),
+            PCAP_SNAPLEN + 100
+        );
         let next = &rec[PCAP_RECORD_HEADER_LEN + PCAP_SNAPLEN as usize..];
         assert_eq!(u32::from_le_bytes(next[0..4].try_into().unwrap()), 1);
         assert_eq!(next.len(), PCAP_RECORD_HEADER_LEN + 60);
