@@ -5,3 +5,4 @@ mod support;
 mod determinism;
 mod labs;
 mod malformed;
+mod pcap_tshark;

@@ -325,6 +325,10 @@ impl Payload {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+    /// An IPVS sync message (protocol version 1) carrying `conns`, with its exact wire length.
+    pub fn ipvs_sync(conns: Vec<SyncConnEntry>) -> Self {
+        Payload { len: encode::ipvs_sync_len(conns.len()) as u32, app: Some(AppData::IpvsSync(conns)) }
+    }
 }
 
 /// What an application payload means.
