@@ -304,6 +304,11 @@ fn dr_lab_pcap_decodes_in_tshark() {
     let fields = String::from_utf8_lossy(&out.stdout);
     assert!(fields.lines().count() >= 120, "SYNs on the LAN (router->director and director->RS): {fields}");
     assert!(fields.lines().all(|l| l.starts_with("10.1.0.100\t10.0.0.10")), "{fields}");
-    let out = std::process::Command::new("tshark").args(["-r", p.to_str().unwrap(), "-Y", "http.request", "-T", "fields", "-e", "http.request.uri"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).lines().count() >= 60, "HTTP requests decode");
+    let out = std::process::Command::new("tshark")
+        .args(["-r", p.to_str().unwrap(), "-Y", "http.response.code == 200", "-T", "fields", "-e", "ip.src"])
+        .output()
+        .unwrap();
+    let responses = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(responses.lines().count(), 60, "every response decodes as HTTP 200: {responses}");
+    assert!(responses.lines().all(|l| l == "10.0.0.10"), "DR replies come from the VIP");
 }
