@@ -162,16 +162,26 @@ pub fn summarize_ip(p: &Ipv4Packet) -> IpSummary {
 }
 
 /// Builds a record for a frame at a hop.
-pub fn record(
-    t: SimTime,
-    node: &str,
-    iface: &str,
-    dir: Direction,
-    pkt: u64,
-    parent: Option<u64>,
-    frame: &Frame,
-    verdict: Verdict,
-) -> TraceRecord {
+/// Where and when a frame was seen.
+#[derive(Clone, Copy, Debug)]
+pub struct Hop<'a> {
+    pub t: SimTime,
+    pub node: &'a str,
+    pub iface: &'a str,
+    pub dir: Direction,
+    pub pkt: u64,
+    pub parent: Option<u64>,
+}
+
+pub fn record(hop: Hop<'_>, frame: &Frame, verdict: Verdict) -> TraceRecord {
+    let Hop {
+        t,
+        node,
+        iface,
+        dir,
+        pkt,
+        parent,
+    } = hop;
     let (ethertype, arp, ip) = match &frame.payload {
         EthPayload::Arp(a) => (
             "arp",

@@ -280,35 +280,102 @@ fn dr_port_mapping_is_rejected_by_validation_at_the_rules_line() {
 fn dr_lab_pcap_decodes_in_tshark() {
     let p = crate::support::tmp("dr-lab.pcap");
     let _ = std::fs::remove_file(&p);
-    let (code, _, err) = crate::support::lvslab_run(&["run", "dr-lab", "--quiet", "--pcap", p.to_str().unwrap(), "--segment", "lan"]);
+    let (code, _, err) = crate::support::lvslab_run(&[
+        "run",
+        "dr-lab",
+        "--quiet",
+        "--pcap",
+        p.to_str().unwrap(),
+        "--segment",
+        "lan",
+    ]);
     assert_eq!(code, 0, "{err}");
     let bytes = std::fs::read(&p).unwrap();
-    assert!(bytes.len() > 24 + 100 * 60, "pcap too small: {} bytes", bytes.len());
-    if std::process::Command::new("tshark").arg("-v").output().is_err() {
+    assert!(
+        bytes.len() > 24 + 100 * 60,
+        "pcap too small: {} bytes",
+        bytes.len()
+    );
+    if std::process::Command::new("tshark")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
         eprintln!("skipped: tshark not installed (the README's test command installs it)");
         return;
     }
     let out = std::process::Command::new("tshark")
-        .args(["-r", p.to_str().unwrap(), "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-z", "expert,error", "-q"])
+        .args([
+            "-r",
+            p.to_str().unwrap(),
+            "-o",
+            "tcp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+            "-z",
+            "expert,error",
+            "-q",
+        ])
         .output()
         .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.status.success(), "{text}");
     assert!(!text.contains("Malformed"), "{text}");
     assert!(!text.contains("Error/"), "tshark reported errors: {text}");
     // Decoded fields: DR frames keep CIP -> VIP and go to a real server's MAC.
     let out = std::process::Command::new("tshark")
-        .args(["-r", p.to_str().unwrap(), "-Y", "tcp.flags.syn==1 && tcp.flags.ack==0", "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "http.request.method"])
+        .args([
+            "-r",
+            p.to_str().unwrap(),
+            "-Y",
+            "tcp.flags.syn==1 && tcp.flags.ack==0",
+            "-T",
+            "fields",
+            "-e",
+            "ip.src",
+            "-e",
+            "ip.dst",
+            "-e",
+            "http.request.method",
+        ])
         .output()
         .unwrap();
     let fields = String::from_utf8_lossy(&out.stdout);
-    assert!(fields.lines().count() >= 120, "SYNs on the LAN (router->director and director->RS): {fields}");
-    assert!(fields.lines().all(|l| l.starts_with("10.1.0.100\t10.0.0.10")), "{fields}");
+    assert!(
+        fields.lines().count() >= 120,
+        "SYNs on the LAN (router->director and director->RS): {fields}"
+    );
+    assert!(
+        fields
+            .lines()
+            .all(|l| l.starts_with("10.1.0.100\t10.0.0.10")),
+        "{fields}"
+    );
     let out = std::process::Command::new("tshark")
-        .args(["-r", p.to_str().unwrap(), "-Y", "http.response.code == 200", "-T", "fields", "-e", "ip.src"])
+        .args([
+            "-r",
+            p.to_str().unwrap(),
+            "-Y",
+            "http.response.code == 200",
+            "-T",
+            "fields",
+            "-e",
+            "ip.src",
+        ])
         .output()
         .unwrap();
     let responses = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(responses.lines().count(), 60, "every response decodes as HTTP 200: {responses}");
-    assert!(responses.lines().all(|l| l == "10.0.0.10"), "DR replies come from the VIP");
+    assert_eq!(
+        responses.lines().count(),
+        60,
+        "every response decodes as HTTP 200: {responses}"
+    );
+    assert!(
+        responses.lines().all(|l| l == "10.0.0.10"),
+        "DR replies come from the VIP"
+    );
 }

@@ -87,12 +87,14 @@ impl World {
         c.tx_bytes += len as u64;
         if self.trace.enabled {
             self.trace.records.push(trace::record(
-                self.now,
-                node_name,
-                &iface.name,
-                Direction::Tx,
-                pkt,
-                parent,
+                trace::Hop {
+                    t: self.now,
+                    node: node_name,
+                    iface: &iface.name,
+                    dir: Direction::Tx,
+                    pkt,
+                    parent,
+                },
                 &frame,
                 Verdict::Sent,
             ));
@@ -134,8 +136,7 @@ impl World {
     /// The switch of a segment forwards a frame that arrived on one of its ports.
     pub fn switch(&mut self, seg: usize, in_port: usize, pkt: u64, frame: Box<Frame>) {
         let outs = self.segments[seg].forward(in_port, frame.src, frame.dst);
-        let n = outs.len();
-        for (k, o) in outs.into_iter().enumerate() {
+        for o in outs {
             let s = &mut self.segments[seg];
             if s.link.loss > 0.0 && self.link_rng.chance(s.link.loss) {
                 let name = s.name.clone();
@@ -151,11 +152,7 @@ impl World {
             let ser = s.link.serialization(frame.len());
             let at = s.ports[o].down.schedule(self.now, ser, half + jitter);
             let (node, iface) = (s.ports[o].node as u32, s.ports[o].iface as u32);
-            let f = if k + 1 == n {
-                frame.clone()
-            } else {
-                frame.clone()
-            };
+            let f = frame.clone();
             self.queue.push(
                 at,
                 Event::HostRx {
@@ -182,12 +179,14 @@ impl World {
         }
         if self.trace.enabled {
             self.trace.records.push(trace::record(
-                self.now,
-                node_name,
-                iface,
-                Direction::Rx,
-                pkt,
-                None,
+                trace::Hop {
+                    t: self.now,
+                    node: node_name,
+                    iface,
+                    dir: Direction::Rx,
+                    pkt,
+                    parent: None,
+                },
                 frame,
                 verdict,
             ));

@@ -80,6 +80,17 @@ pub enum Resolve {
     Overflow,
 }
 
+/// How an ARP-learned mapping is applied (Linux `neigh_update` flags).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Learn {
+    /// Make an entry if none exists (a request aimed at us).
+    pub create: bool,
+    /// Ignore locktime (gratuitous ARP, requests aimed at us).
+    pub force: bool,
+    /// The mapping is confirmed reachable (a reply addressed to us).
+    pub confirm: bool,
+}
+
 /// Outcome of a resolution timeout.
 #[derive(Debug, PartialEq)]
 pub enum Retry {
@@ -180,10 +191,13 @@ impl ArpCache {
         iface: usize,
         ip: Ipv4Addr,
         mac: MacAddr,
-        create: bool,
-        force: bool,
-        confirm: bool,
+        how: Learn,
     ) -> Vec<(Ipv4Packet, Option<u64>)> {
+        let Learn {
+            create,
+            force,
+            confirm,
+        } = how;
         let locktime = self.params.locktime;
         match self.entries.get_mut(&(iface, ip)) {
             Some(e) => {
@@ -314,7 +328,17 @@ mod tests {
         let t0 = SimTime::from_secs(1);
         assert_eq!(c.resolve(t0, 0, IP, pkt(), None), Resolve::Request);
         assert_eq!(c.resolve(t0, 0, IP, pkt(), None), Resolve::Queued);
-        let waiting = c.learn(t0, 0, IP, A, true, false, true);
+        let waiting = c.learn(
+            t0,
+            0,
+            IP,
+            A,
+            Learn {
+                create: true,
+                force: false,
+                confirm: true,
+            },
+        );
         assert_eq!(waiting.len(), 2);
         // a second reply inside locktime is ignored
         c.learn(
@@ -322,9 +346,11 @@ mod tests {
             0,
             IP,
             B,
-            false,
-            false,
-            true,
+            Learn {
+                create: false,
+                force: false,
+                confirm: true,
+            },
         );
         assert_eq!(c.get(0, IP).unwrap().mac, Some(A));
         // after locktime it overrides
@@ -333,9 +359,11 @@ mod tests {
             0,
             IP,
             B,
-            false,
-            false,
-            false,
+            Learn {
+                create: false,
+                force: false,
+                confirm: false,
+            },
         );
         assert_eq!(c.get(0, IP).unwrap().mac, Some(B));
         // gratuitous: immediate
@@ -344,9 +372,11 @@ mod tests {
             0,
             IP,
             A,
-            false,
-            true,
-            false,
+            Learn {
+                create: false,
+                force: true,
+                confirm: false,
+            },
         );
         assert_eq!(c.get(0, IP).unwrap().mac, Some(A));
     }
@@ -369,7 +399,17 @@ mod tests {
     #[test]
     fn other_traffic_does_not_create_entries() {
         let mut c = ArpCache::default();
-        c.learn(SimTime::ZERO, 0, IP, A, false, false, false);
+        c.learn(
+            SimTime::ZERO,
+            0,
+            IP,
+            A,
+            Learn {
+                create: false,
+                force: false,
+                confirm: false,
+            },
+        );
         assert!(c.get(0, IP).is_none());
     }
 }

@@ -2,7 +2,7 @@
 //! reverse-path filter, IPIP decapsulation), the director's IPVS hooks, TCP endpoints and the
 //! applications running on it. Each entry point takes the `World` and pushes events into it.
 
-use super::arp::{ArpCache, Resolve, Retry};
+use super::arp::{ArpCache, Learn, Resolve, Retry};
 use super::route::{self, Route};
 use super::{Cidr, IfConf, Iface, IfaceKind};
 use crate::admin::FwdMethod;
@@ -263,9 +263,17 @@ impl Host {
                     conf.arp_ignore, a.target_ip, ifc.name
                 ));
             }
-            let waiting = self
-                .arp
-                .learn(now, iface, a.sender_ip, a.sender_mac, true, true, false);
+            let waiting = self.arp.learn(
+                now,
+                iface,
+                a.sender_ip,
+                a.sender_mac,
+                Learn {
+                    create: true,
+                    force: true,
+                    confirm: false,
+                },
+            );
             let mac = ifc.mac;
             let reply = Frame {
                 src: mac,
@@ -284,9 +292,17 @@ impl Host {
         }
         let garp = a.sender_ip == a.target_ip;
         let to_us = a.op == ArpOp::Reply && a.target_mac == self.ifaces[iface].mac;
-        let waiting = self
-            .arp
-            .learn(now, iface, a.sender_ip, a.sender_mac, false, garp, to_us);
+        let waiting = self.arp.learn(
+            now,
+            iface,
+            a.sender_ip,
+            a.sender_mac,
+            Learn {
+                create: false,
+                force: garp,
+                confirm: to_us,
+            },
+        );
         self.flush_waiting(w, iface, a.sender_mac, waiting);
         Verdict::Delivered
     }
@@ -352,7 +368,7 @@ impl Host {
                     }
                 }
             }
-            return self.local_deliver(w, iface, p, pkt);
+            return self.local_deliver(w, iface, p);
         }
         if p.dst.is_multicast() {
             return Verdict::Dropped("multicast group not joined".into());
@@ -385,7 +401,7 @@ impl Host {
             && (group == Ipv4Addr::new(224, 0, 0, 18) || group == Ipv4Addr::new(224, 0, 0, 81))
     }
 
-    fn local_deliver(&mut self, w: &mut World, iface: usize, p: Ipv4Packet, pkt: u64) -> Verdict {
+    fn local_deliver(&mut self, w: &mut World, iface: usize, p: Ipv4Packet) -> Verdict {
         match &p.payload {
             IpPayload::Tcp(seg) => self.tcp_input(w, &p, seg),
             IpPayload::Udp(d) => self.udp_input(w, &p, d),
@@ -405,7 +421,7 @@ impl Host {
                 }
                 let _ = iface;
                 if self.is_local(inner.dst) {
-                    match self.local_deliver(w, t, inner, pkt) {
+                    match self.local_deliver(w, t, inner) {
                         Verdict::Dropped(r) => Verdict::Dropped(format!("inner packet: {r}")),
                         v => v,
                     }
@@ -431,7 +447,7 @@ impl Host {
     ) -> Result<(), String> {
         if self.is_local(p.dst) && p.dst != Ipv4Addr::UNSPECIFIED {
             // Loopback: deliver to ourselves.
-            let _ = self.local_deliver(w, 0, p, 0);
+            let _ = self.local_deliver(w, 0, p);
             return Ok(());
         }
         if p.dst.is_multicast() {
@@ -473,20 +489,18 @@ impl Host {
         parent: Option<u64>,
     ) -> Result<(), String> {
         let mtu = self.ifaces[iface].mtu;
-        if p.total_len() > mtu {
-            if p.df {
-                let m = mtu;
-                self.icmp_error(w, &p, IcmpMessage::FRAG_NEEDED, m, None);
-                return Err(format!(
-                    "packet of {} bytes exceeds MTU {} with DF set",
-                    p.total_len(),
-                    m
-                ));
-            }
+        if p.total_len() > mtu && p.df {
+            let m = mtu;
+            self.icmp_error(w, &p, IcmpMessage::FRAG_NEEDED, m, None);
+            return Err(format!(
+                "packet of {} bytes exceeds MTU {} with DF set",
+                p.total_len(),
+                m
+            ));
         }
         match self.ifaces[iface].kind {
             IfaceKind::Loopback => {
-                let _ = self.local_deliver(w, iface, p, 0);
+                let _ = self.local_deliver(w, iface, p);
                 return Ok(());
             }
             IfaceKind::Tunnel => return Err("sending through tunl0 is not modelled".into()),
@@ -658,7 +672,7 @@ impl Host {
         let res = match x.method {
             FwdMethod::Masq => self.route_and_send(w, p, parent),
             FwdMethod::Local => {
-                let _ = self.local_deliver(w, 0, p, 0);
+                let _ = self.local_deliver(w, 0, p);
                 Ok(())
             }
             FwdMethod::Route => match route::lookup(&self.ifaces, &self.routes, x.rip) {

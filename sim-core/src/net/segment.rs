@@ -21,13 +21,13 @@ pub struct LinkParams {
 
 impl LinkParams {
     pub fn serialization(&self, bytes: usize) -> SimDuration {
-        if self.bandwidth_bps == 0 {
-            SimDuration::ZERO
-        } else {
-            // Preamble + SFD + FCS + inter-frame gap = 24 bytes on the wire per frame.
-            let bits = (bytes.max(60) as u64 + 24) * 8;
-            SimDuration(bits * 1_000_000_000 / self.bandwidth_bps)
-        }
+        // Preamble + SFD + FCS + inter-frame gap = 24 bytes on the wire per frame.
+        let bits = (bytes.max(60) as u64 + 24) * 8;
+        SimDuration(
+            (bits * 1_000_000_000)
+                .checked_div(self.bandwidth_bps)
+                .unwrap_or(0),
+        )
     }
 }
 

@@ -237,10 +237,8 @@ fn written_dest_port(line: &str) -> Option<u16> {
             words.get(i + 1).copied()
         } else if let Some(v) = w.strip_prefix("--real-server=") {
             Some(v)
-        } else if let Some(v) = w.strip_prefix("-r").filter(|v| !v.is_empty()) {
-            Some(v)
         } else {
-            None
+            w.strip_prefix("-r").filter(|v| !v.is_empty())
         };
         if let Some(v) = v {
             let port = if v.starts_with('[') {

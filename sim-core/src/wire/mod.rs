@@ -327,7 +327,10 @@ impl Payload {
     }
     /// An IPVS sync message (protocol version 1) carrying `conns`, with its exact wire length.
     pub fn ipvs_sync(conns: Vec<SyncConnEntry>) -> Self {
-        Payload { len: encode::ipvs_sync_len(conns.len()) as u32, app: Some(AppData::IpvsSync(conns)) }
+        Payload {
+            len: encode::ipvs_sync_len(conns.len()) as u32,
+            app: Some(AppData::IpvsSync(conns)),
+        }
     }
 }
 
