@@ -3,6 +3,10 @@
 //! verification fails, the table is rolled back to the state read at the start, and the
 //! error says which step failed with what, and whether the rollback restored that state.
 
+// An aborted apply carries the whole story (plan, failing step, rollback plan); it happens
+// once per run, so its size does not matter.
+#![allow(clippy::result_large_err, clippy::large_enum_variant)]
+
 use crate::live::{BackendError, IpvsBackend};
 use crate::plan::{differences, format_op, op_sign, plan_with, simulate, Plan, PlanOptions};
 use lvslab_sim::admin::{IpvsError, IpvsOp, LvsConfig};
@@ -38,11 +42,19 @@ impl fmt::Display for ApplyReport {
         write!(f, "{}", self.plan)?;
         let n = self.plan.len();
         if self.dry_run {
-            writeln!(f, "dry run: {n} operation(s) planned for {}, nothing changed", self.backend)?;
+            writeln!(
+                f,
+                "dry run: {n} operation(s) planned for {}, nothing changed",
+                self.backend
+            )?;
         } else if n == 0 {
             writeln!(f, "{} already matches; nothing to do", self.backend)?;
         } else {
-            writeln!(f, "{n} operation(s) applied to {} and verified", self.backend)?;
+            writeln!(
+                f,
+                "{n} operation(s) applied to {} and verified",
+                self.backend
+            )?;
         }
         for key in &self.plan.order_differs {
             writeln!(
@@ -58,9 +70,17 @@ impl fmt::Display for ApplyReport {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApplyFailure {
     /// The kernel's rules refuse this step; found before anything was changed.
-    Refused { index: usize, op: IpvsOp, error: IpvsError },
+    Refused {
+        index: usize,
+        op: IpvsOp,
+        error: IpvsError,
+    },
     /// This step failed on the backend.
-    Step { index: usize, op: IpvsOp, error: BackendError },
+    Step {
+        index: usize,
+        op: IpvsOp,
+        error: BackendError,
+    },
     /// The table could not be read back after the last step.
     ReadBack(BackendError),
     /// The table read back does not match what was wanted.
@@ -78,11 +98,21 @@ impl fmt::Display for ApplyFailure {
                 format_op(op)
             ),
             ApplyFailure::Step { index, op, error } => {
-                write!(f, "step {} ({} {}) failed: {error}", index + 1, op_sign(op), format_op(op))
+                write!(
+                    f,
+                    "step {} ({} {}) failed: {error}",
+                    index + 1,
+                    op_sign(op),
+                    format_op(op)
+                )
             }
             ApplyFailure::ReadBack(e) => write!(f, "reading the table back failed: {e}"),
             ApplyFailure::Verify(diffs) => {
-                write!(f, "the table read back differs from the design: {}", diffs.join("; "))
+                write!(
+                    f,
+                    "the table read back differs from the design: {}",
+                    diffs.join("; ")
+                )
             }
         }
     }
@@ -96,7 +126,11 @@ pub enum RollbackOutcome {
     /// The table was read back equal to the starting state, after these operations.
     Restored { plan: Plan },
     /// The rollback did not restore the starting state.
-    Failed { plan: Plan, steps_done: usize, reason: String },
+    Failed {
+        plan: Plan,
+        steps_done: usize,
+        reason: String,
+    },
 }
 
 impl fmt::Display for RollbackOutcome {
@@ -123,17 +157,45 @@ pub enum ApplyError {
     Read(BackendError),
     /// A step or the verification failed; see `rollback` for the state left behind.
     #[error("{failure}; {rollback} ({applied} of {total} planned operation(s) had been applied)", total = plan.len())]
-    Aborted { failure: ApplyFailure, plan: Plan, applied: usize, rollback: RollbackOutcome },
+    Aborted {
+        failure: ApplyFailure,
+        plan: Plan,
+        applied: usize,
+        rollback: RollbackOutcome,
+    },
 }
 
 /// Applies `want` to the backend (see the module doc); `prune` deletes unwanted services.
-pub fn apply(backend: &mut dyn IpvsBackend, want: &LvsConfig, prune: bool) -> Result<ApplyReport, ApplyError> {
-    apply_with(backend, want, ApplyOptions { prune, ..ApplyOptions::default() })
+pub fn apply(
+    backend: &mut dyn IpvsBackend,
+    want: &LvsConfig,
+    prune: bool,
+) -> Result<ApplyReport, ApplyError> {
+    apply_with(
+        backend,
+        want,
+        ApplyOptions {
+            prune,
+            ..ApplyOptions::default()
+        },
+    )
 }
 
 /// Plans only: the live table, the plan and the table it would produce.
-pub fn dry_run(backend: &mut dyn IpvsBackend, want: &LvsConfig, prune: bool) -> Result<ApplyReport, ApplyError> {
-    apply_with(backend, want, ApplyOptions { prune, dry_run: true, ..ApplyOptions::default() })
+pub fn dry_run(
+    backend: &mut dyn IpvsBackend,
+    want: &LvsConfig,
+    prune: bool,
+) -> Result<ApplyReport, ApplyError> {
+    apply_with(
+        backend,
+        want,
+        ApplyOptions {
+            prune,
+            dry_run: true,
+            ..ApplyOptions::default()
+        },
+    )
 }
 
 /// `apply` with all options.
@@ -143,7 +205,14 @@ pub fn apply_with(
     opts: ApplyOptions,
 ) -> Result<ApplyReport, ApplyError> {
     let before = backend.read().map_err(ApplyError::Read)?;
-    let plan = plan_with(&before, want, PlanOptions { prune: opts.prune, exact_order: opts.exact_order });
+    let plan = plan_with(
+        &before,
+        want,
+        PlanOptions {
+            prune: opts.prune,
+            exact_order: opts.exact_order,
+        },
+    );
 
     let expected = match simulate(&before, &plan) {
         Ok(t) => t,
@@ -158,13 +227,23 @@ pub fn apply_with(
         }
     };
     if opts.dry_run {
-        return Ok(ApplyReport { backend: backend.describe(), before, plan, dry_run: true, after: expected });
+        return Ok(ApplyReport {
+            backend: backend.describe(),
+            before,
+            plan,
+            dry_run: true,
+            after: expected,
+        });
     }
 
     let mut applied = 0;
     for (index, op) in plan.ops.iter().enumerate() {
         if let Err(error) = backend.apply_op(op) {
-            let failure = ApplyFailure::Step { index, op: op.clone(), error };
+            let failure = ApplyFailure::Step {
+                index,
+                op: op.clone(),
+                error,
+            };
             return Err(abort(backend, &before, failure, plan, applied));
         }
         applied += 1;
@@ -172,7 +251,15 @@ pub fn apply_with(
 
     let after = match backend.read() {
         Ok(t) => t,
-        Err(e) => return Err(abort(backend, &before, ApplyFailure::ReadBack(e), plan, applied)),
+        Err(e) => {
+            return Err(abort(
+                backend,
+                &before,
+                ApplyFailure::ReadBack(e),
+                plan,
+                applied,
+            ))
+        }
     };
     // The result must be what was wanted, and exactly what the kernel's rules predict
     // (including the list order of the dests the plan touched).
@@ -191,9 +278,21 @@ pub fn apply_with(
         diffs = differences(&after, &predicted, opts.prune, true);
     }
     if !diffs.is_empty() {
-        return Err(abort(backend, &before, ApplyFailure::Verify(diffs), plan, applied));
+        return Err(abort(
+            backend,
+            &before,
+            ApplyFailure::Verify(diffs),
+            plan,
+            applied,
+        ));
     }
-    Ok(ApplyReport { backend: backend.describe(), before, plan, dry_run: false, after })
+    Ok(ApplyReport {
+        backend: backend.describe(),
+        before,
+        plan,
+        dry_run: false,
+        after,
+    })
 }
 
 fn abort(
@@ -204,7 +303,12 @@ fn abort(
     applied: usize,
 ) -> ApplyError {
     let rollback = rollback_to(backend, before);
-    ApplyError::Aborted { failure, plan, applied, rollback }
+    ApplyError::Aborted {
+        failure,
+        plan,
+        applied,
+        rollback,
+    }
 }
 
 /// Brings the backend back to `saved` exactly (services, dests in list order, timeouts,
@@ -220,11 +324,23 @@ pub fn rollback_to(backend: &mut dyn IpvsBackend, saved: &LvsConfig) -> Rollback
             }
         }
     };
-    let plan = plan_with(&current, saved, PlanOptions { prune: true, exact_order: true });
+    let plan = plan_with(
+        &current,
+        saved,
+        PlanOptions {
+            prune: true,
+            exact_order: true,
+        },
+    );
     for (i, op) in plan.ops.iter().enumerate() {
         if let Err(e) = backend.apply_op(op) {
             return RollbackOutcome::Failed {
-                reason: format!("rollback step {} ({} {}) failed: {e}", i + 1, op_sign(op), format_op(op)),
+                reason: format!(
+                    "rollback step {} ({} {}) failed: {e}",
+                    i + 1,
+                    op_sign(op),
+                    format_op(op)
+                ),
                 steps_done: i,
                 plan,
             };
@@ -242,7 +358,11 @@ pub fn rollback_to(backend: &mut dyn IpvsBackend, saved: &LvsConfig) -> Rollback
             if diffs.is_empty() {
                 RollbackOutcome::Restored { plan }
             } else {
-                RollbackOutcome::Failed { plan, steps_done: steps, reason: diffs.join("; ") }
+                RollbackOutcome::Failed {
+                    plan,
+                    steps_done: steps,
+                    reason: diffs.join("; "),
+                }
             }
         }
     }

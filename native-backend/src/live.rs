@@ -20,7 +20,11 @@ pub enum BackendError {
     NoIpvs,
     /// Any other errno.
     #[error("{what} failed: {message} (errno {errno})")]
-    Errno { errno: i32, what: String, message: String },
+    Errno {
+        errno: i32,
+        what: String,
+        message: String,
+    },
     /// The socket itself failed.
     #[error("netlink socket: {0}")]
     Io(String),
@@ -56,9 +60,10 @@ pub const EAFNOSUPPORT: i32 = 97;
 /// found" for a service).
 fn subject(op: &IpvsOp) -> Subject {
     match op {
-        IpvsOp::AddService(_) | IpvsOp::EditService(_) | IpvsOp::DelService(_) | IpvsOp::Zero(_) => {
-            Subject::Service
-        }
+        IpvsOp::AddService(_)
+        | IpvsOp::EditService(_)
+        | IpvsOp::DelService(_)
+        | IpvsOp::Zero(_) => Subject::Service,
         IpvsOp::AddDest(..) | IpvsOp::EditDest(..) | IpvsOp::DelDest { .. } => Subject::Dest,
         IpvsOp::StartDaemon(_) | IpvsOp::StopDaemon(_) => Subject::Daemon,
         IpvsOp::Flush | IpvsOp::SetTimeouts(_) => Subject::Table,
@@ -80,20 +85,36 @@ pub fn error_from_errno(op: &IpvsOp, errno: i32) -> BackendError {
     match errno {
         EPERM | EACCES => BackendError::Permission,
         _ if s == Subject::Daemon => match errno {
-            EEXIST => BackendError::Refused(IpvsError::Daemon("sync daemon already running".into())),
+            EEXIST => {
+                BackendError::Refused(IpvsError::Daemon("sync daemon already running".into()))
+            }
             ESRCH => BackendError::Refused(IpvsError::Daemon("no such sync daemon".into())),
-            EINVAL => BackendError::Refused(IpvsError::Daemon("invalid sync daemon settings".into())),
-            _ => BackendError::Errno { errno, what, message: strerror(errno) },
+            EINVAL => {
+                BackendError::Refused(IpvsError::Daemon("invalid sync daemon settings".into()))
+            }
+            _ => BackendError::Errno {
+                errno,
+                what,
+                message: strerror(errno),
+            },
         },
         EEXIST if s == Subject::Dest => BackendError::Refused(IpvsError::DestExists),
         EEXIST if s == Subject::Service => BackendError::Refused(IpvsError::ServiceExists),
         ESRCH if s != Subject::Table => BackendError::Refused(IpvsError::NoService),
         ENOENT if s == Subject::Dest => BackendError::Refused(IpvsError::NoDest),
         ENOENT if s == Subject::Service => BackendError::Refused(IpvsError::NoScheduler),
-        EINVAL => BackendError::Refused(IpvsError::Invalid(format!("{what} rejected by the kernel"))),
-        EAFNOSUPPORT => BackendError::Refused(IpvsError::Invalid("address family not supported".into())),
+        EINVAL => {
+            BackendError::Refused(IpvsError::Invalid(format!("{what} rejected by the kernel")))
+        }
+        EAFNOSUPPORT => {
+            BackendError::Refused(IpvsError::Invalid("address family not supported".into()))
+        }
         ERANGE => BackendError::Refused(IpvsError::Range(format!("{what}: value out of range"))),
-        _ => BackendError::Errno { errno, what, message: strerror(errno) },
+        _ => BackendError::Errno {
+            errno,
+            what,
+            message: strerror(errno),
+        },
     }
 }
 
@@ -142,13 +163,33 @@ mod tests {
 
     #[test]
     fn errno_reads_like_ipvsadm() {
-        let key = ServiceKey::Addr { proto: Protocol::Tcp, addr: "10.0.0.1".parse().unwrap(), port: 80 };
+        let key = ServiceKey::Addr {
+            proto: Protocol::Tcp,
+            addr: "10.0.0.1".parse().unwrap(),
+            port: 80,
+        };
         let add = IpvsOp::AddService(ServiceConfig::new(key));
-        let del = IpvsOp::DelDest { service: key, addr: "1.2.3.4".parse().unwrap(), port: 80 };
-        assert_eq!(error_from_errno(&add, EEXIST), BackendError::Refused(IpvsError::ServiceExists));
-        assert_eq!(error_from_errno(&add, ENOENT), BackendError::Refused(IpvsError::NoScheduler));
-        assert_eq!(error_from_errno(&del, ENOENT), BackendError::Refused(IpvsError::NoDest));
-        assert_eq!(error_from_errno(&del, ESRCH), BackendError::Refused(IpvsError::NoService));
+        let del = IpvsOp::DelDest {
+            service: key,
+            addr: "1.2.3.4".parse().unwrap(),
+            port: 80,
+        };
+        assert_eq!(
+            error_from_errno(&add, EEXIST),
+            BackendError::Refused(IpvsError::ServiceExists)
+        );
+        assert_eq!(
+            error_from_errno(&add, ENOENT),
+            BackendError::Refused(IpvsError::NoScheduler)
+        );
+        assert_eq!(
+            error_from_errno(&del, ENOENT),
+            BackendError::Refused(IpvsError::NoDest)
+        );
+        assert_eq!(
+            error_from_errno(&del, ESRCH),
+            BackendError::Refused(IpvsError::NoService)
+        );
         assert_eq!(error_from_errno(&del, EPERM), BackendError::Permission);
         assert_eq!(error_from_errno(&add, EACCES), BackendError::Permission);
         assert_eq!(
@@ -160,8 +201,15 @@ mod tests {
             "the kernel has no IPVS (load it with `modprobe ip_vs`)"
         );
         for e in [EEXIST, ENOENT, ESRCH, EINVAL, ERANGE] {
-            assert_eq!(error_from_errno(&add, e).errno(), Some(e), "errno {e} survives");
+            assert_eq!(
+                error_from_errno(&add, e).errno(),
+                Some(e),
+                "errno {e} survives"
+            );
         }
-        assert!(matches!(error_from_errno(&add, 12), BackendError::Errno { errno: 12, .. }));
+        assert!(matches!(
+            error_from_errno(&add, 12),
+            BackendError::Errno { errno: 12, .. }
+        ));
     }
 }

@@ -35,19 +35,28 @@ pub struct MemoryIpvs {
 
 impl MemoryIpvs {
     pub fn new(table: LvsConfig) -> Self {
-        MemoryIpvs { table, ..Default::default() }
+        MemoryIpvs {
+            table,
+            ..Default::default()
+        }
     }
 
     /// Makes the `nth` operation (1-based, counting every `apply_op` call from now on and
     /// before) fail with `errno`.
     pub fn fail_op(&mut self, nth: usize, errno: i32) -> &mut Self {
-        self.faults.push(Fault { nth, kind: FaultKind::Errno(errno) });
+        self.faults.push(Fault {
+            nth,
+            kind: FaultKind::Errno(errno),
+        });
         self
     }
 
     /// Makes the `nth` operation report success without changing the table.
     pub fn lose_op(&mut self, nth: usize) -> &mut Self {
-        self.faults.push(Fault { nth, kind: FaultKind::Lost });
+        self.faults.push(Fault {
+            nth,
+            kind: FaultKind::Lost,
+        });
         self
     }
 
@@ -107,19 +116,36 @@ mod tests {
 
     #[test]
     fn faults_hit_the_numbered_operation_only() {
-        let key = ServiceKey::Addr { proto: Protocol::Tcp, addr: "10.0.0.1".parse().unwrap(), port: 80 };
+        let key = ServiceKey::Addr {
+            proto: Protocol::Tcp,
+            addr: "10.0.0.1".parse().unwrap(),
+            port: 80,
+        };
         let mut m = MemoryIpvs::default();
         m.fail_op(2, 12);
         let add = IpvsOp::AddService(ServiceConfig::new(key));
         m.apply_op(&add).unwrap();
-        assert!(matches!(m.apply_op(&IpvsOp::DelService(key)), Err(BackendError::Errno { errno: 12, .. })));
-        assert_eq!(m.table().services.len(), 1, "a failed operation changes nothing");
-        assert_eq!(m.apply_op(&add), Err(BackendError::Refused(IpvsError::ServiceExists)));
+        assert!(matches!(
+            m.apply_op(&IpvsOp::DelService(key)),
+            Err(BackendError::Errno { errno: 12, .. })
+        ));
+        assert_eq!(
+            m.table().services.len(),
+            1,
+            "a failed operation changes nothing"
+        );
+        assert_eq!(
+            m.apply_op(&add),
+            Err(BackendError::Refused(IpvsError::ServiceExists))
+        );
         m.apply_op(&IpvsOp::DelService(key)).unwrap();
         assert!(m.table().services.is_empty());
         m.lose_op(5);
         m.apply_op(&add).unwrap();
-        assert!(m.table().services.is_empty(), "a lost operation reports success");
+        assert!(
+            m.table().services.is_empty(),
+            "a lost operation reports success"
+        );
         m.fail_reads_from(1);
         assert!(m.read().is_err());
     }

@@ -51,7 +51,14 @@ impl Plan {
 
 /// The minimal plan from `live` to `want` (see the module rules).
 pub fn plan(live: &LvsConfig, want: &LvsConfig, prune: bool) -> Plan {
-    plan_with(live, want, PlanOptions { prune, exact_order: false })
+    plan_with(
+        live,
+        want,
+        PlanOptions {
+            prune,
+            exact_order: false,
+        },
+    )
 }
 
 /// The plan from `live` to `want` with explicit options.
@@ -60,7 +67,10 @@ pub fn plan_with(live: &LvsConfig, want: &LvsConfig, opts: PlanOptions) -> Plan 
 
     let t = want.timeouts;
     let l = live.timeouts;
-    if (t.tcp != 0 && t.tcp != l.tcp) || (t.tcp_fin != 0 && t.tcp_fin != l.tcp_fin) || (t.udp != 0 && t.udp != l.udp) {
+    if (t.tcp != 0 && t.tcp != l.tcp)
+        || (t.tcp_fin != 0 && t.tcp_fin != l.tcp_fin)
+        || (t.udp != 0 && t.udp != l.udp)
+    {
         p.ops.push(IpvsOp::SetTimeouts(t));
     }
 
@@ -114,7 +124,13 @@ fn same_dest(a: &DestConfig, b: &DestConfig) -> bool {
     a.addr == b.addr && a.port == b.port
 }
 
-fn plan_dests(p: &mut Plan, key: ServiceKey, live: &[DestConfig], want: &[DestConfig], exact: bool) {
+fn plan_dests(
+    p: &mut Plan,
+    key: ServiceKey,
+    live: &[DestConfig],
+    want: &[DestConfig],
+    exact: bool,
+) {
     // Wanted dests that stay where they are: with exact order, the longest tail of the
     // wanted list that is already in the live list in the same relative order; otherwise
     // every wanted dest that is live.
@@ -132,13 +148,19 @@ fn plan_dests(p: &mut Plan, key: ServiceKey, live: &[DestConfig], want: &[DestCo
         }
         stays
     } else {
-        want.iter().map(|w| live.iter().any(|l| same_dest(l, w))).collect()
+        want.iter()
+            .map(|w| live.iter().any(|l| same_dest(l, w)))
+            .collect()
     };
     let kept = |l: &DestConfig| want.iter().zip(&stays).any(|(w, s)| *s && same_dest(l, w));
 
     for l in live {
         if !kept(l) {
-            p.ops.push(IpvsOp::DelDest { service: key, addr: l.addr, port: l.port });
+            p.ops.push(IpvsOp::DelDest {
+                service: key,
+                addr: l.addr,
+                port: l.port,
+            });
         }
     }
     for (w, _) in want.iter().zip(&stays).filter(|(_, s)| **s) {
@@ -154,8 +176,12 @@ fn plan_dests(p: &mut Plan, key: ServiceKey, live: &[DestConfig], want: &[DestCo
 
     // The list the kernel ends with: the added dests (front, in wanted order), then the
     // kept ones in their live order.
-    let mut result: Vec<(IpAddr, u16)> =
-        want.iter().zip(&stays).filter(|(_, s)| !**s).map(|(w, _)| (w.addr, w.port)).collect();
+    let mut result: Vec<(IpAddr, u16)> = want
+        .iter()
+        .zip(&stays)
+        .filter(|(_, s)| !**s)
+        .map(|(w, _)| (w.addr, w.port))
+        .collect();
     result.extend(live.iter().filter(|l| kept(l)).map(|l| (l.addr, l.port)));
     let wanted: Vec<(IpAddr, u16)> = want.iter().map(|w| (w.addr, w.port)).collect();
     if result != wanted {
@@ -255,7 +281,10 @@ pub fn differences(got: &LvsConfig, want: &LvsConfig, prune: bool, order: bool) 
         }
     }
     let (t, g) = (want.timeouts, got.timeouts);
-    if (t.tcp != 0 && t.tcp != g.tcp) || (t.tcp_fin != 0 && t.tcp_fin != g.tcp_fin) || (t.udp != 0 && t.udp != g.udp) {
+    if (t.tcp != 0 && t.tcp != g.tcp)
+        || (t.tcp_fin != 0 && t.tcp_fin != g.tcp_fin)
+        || (t.udp != 0 && t.udp != g.udp)
+    {
         out.push(format!(
             "timeouts are {} {} {}, wanted {} {} {}",
             g.tcp, g.tcp_fin, g.udp, t.tcp, t.tcp_fin, t.udp
@@ -263,7 +292,10 @@ pub fn differences(got: &LvsConfig, want: &LvsConfig, prune: bool, order: bool) 
     }
     for d in &want.daemons {
         if !got.daemons.iter().any(|x| daemon_matches(d, x)) {
-            out.push(format!("{} sync daemon is not running as wanted", state_name(d.state)));
+            out.push(format!(
+                "{} sync daemon is not running as wanted",
+                state_name(d.state)
+            ));
         }
     }
     if prune {
@@ -290,8 +322,13 @@ fn state_name(s: SyncState) -> &'static str {
 pub fn op_sign(op: &IpvsOp) -> char {
     match op {
         IpvsOp::AddService(_) | IpvsOp::AddDest(..) | IpvsOp::StartDaemon(_) => '+',
-        IpvsOp::EditService(_) | IpvsOp::EditDest(..) | IpvsOp::SetTimeouts(_) | IpvsOp::Zero(_) => '~',
-        IpvsOp::DelService(_) | IpvsOp::DelDest { .. } | IpvsOp::Flush | IpvsOp::StopDaemon(_) => '-',
+        IpvsOp::EditService(_)
+        | IpvsOp::EditDest(..)
+        | IpvsOp::SetTimeouts(_)
+        | IpvsOp::Zero(_) => '~',
+        IpvsOp::DelService(_) | IpvsOp::DelDest { .. } | IpvsOp::Flush | IpvsOp::StopDaemon(_) => {
+            '-'
+        }
     }
 }
 
@@ -344,7 +381,11 @@ fn dest_options(key: &ServiceKey, d: &DestConfig) -> String {
         FwdMethod::Tunnel => "-i",
         FwdMethod::Route | FwdMethod::Local => "-g",
     };
-    let mut s = format!("{key} -r {} {fwd} -w {}", format_addr_port(&d.addr, d.port), d.weight);
+    let mut s = format!(
+        "{key} -r {} {fwd} -w {}",
+        format_addr_port(&d.addr, d.port),
+        d.weight
+    );
     if d.u_threshold != 0 {
         s += &format!(" -x {}", d.u_threshold);
     }
@@ -367,7 +408,12 @@ fn dest_options(key: &ServiceKey, d: &DestConfig) -> String {
 }
 
 fn daemon_options(d: &SyncDaemonConfig) -> String {
-    let mut s = format!("--start-daemon {} --mcast-interface {} --syncid {}", state_name(d.state), d.mcast_ifn, d.syncid);
+    let mut s = format!(
+        "--start-daemon {} --mcast-interface {} --syncid {}",
+        state_name(d.state),
+        d.mcast_ifn,
+        d.syncid
+    );
     if let Some(m) = d.maxlen {
         s += &format!(" --sync-maxlen {m}");
     }
@@ -392,7 +438,11 @@ pub fn format_op(op: &IpvsOp) -> String {
         IpvsOp::Flush => "-C".into(),
         IpvsOp::AddDest(k, d) => format!("-a {}", dest_options(k, d)),
         IpvsOp::EditDest(k, d) => format!("-e {}", dest_options(k, d)),
-        IpvsOp::DelDest { service, addr, port } => {
+        IpvsOp::DelDest {
+            service,
+            addr,
+            port,
+        } => {
             format!("-d {service} -r {}", format_addr_port(addr, *port))
         }
         IpvsOp::SetTimeouts(t) => format!("--set {} {} {}", t.tcp, t.tcp_fin, t.udp),
@@ -416,9 +466,16 @@ impl fmt::Display for Plan {
 /// A whole table as the operations that build it from nothing (for `--dry-run` on an
 /// empty director and for exports).
 pub fn build_plan(want: &LvsConfig) -> Plan {
-    plan(&LvsConfig { services: Vec::new(), timeouts: want.timeouts, daemons: Vec::new() }, want, false)
+    plan(
+        &LvsConfig {
+            services: Vec::new(),
+            timeouts: want.timeouts,
+            daemons: Vec::new(),
+        },
+        want,
+        false,
+    )
 }
-
 
 #[cfg(test)]
 mod tests;

@@ -43,7 +43,9 @@ impl RngStreams {
         let b = splitmix64(&mut s);
         let c = splitmix64(&mut s);
         let d = splitmix64(&mut s);
-        SimRng { s: [a, b, c, d | 1] }
+        SimRng {
+            s: [a, b, c, d | 1],
+        }
     }
 }
 
@@ -104,18 +106,24 @@ mod tests {
     #[test]
     fn streams_are_reproducible_and_independent() {
         let r = RngStreams::new(42);
-        let a: Vec<u64> = (0..4).map({
-            let mut g = r.stream("a");
-            move |_| g.next_u64()
-        }).collect();
-        let a2: Vec<u64> = (0..4).map({
-            let mut g = RngStreams::new(42).stream("a");
-            move |_| g.next_u64()
-        }).collect();
-        let b: Vec<u64> = (0..4).map({
-            let mut g = r.stream("b");
-            move |_| g.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut g = r.stream("a");
+                move |_| g.next_u64()
+            })
+            .collect();
+        let a2: Vec<u64> = (0..4)
+            .map({
+                let mut g = RngStreams::new(42).stream("a");
+                move |_| g.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut g = r.stream("b");
+                move |_| g.next_u64()
+            })
+            .collect();
         assert_eq!(a, a2);
         assert_ne!(a, b);
         let mut g = r.stream("x");

@@ -7,11 +7,15 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
 /// A point in simulated time, in nanoseconds since the start of the run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct SimTime(pub u64);
 
 /// A span of simulated time, in nanoseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct SimDuration(pub u64);
 
 pub const NANOS_PER_SEC: u64 = 1_000_000_000;
@@ -98,7 +102,12 @@ impl Add for SimDuration {
 
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:09}s", self.0 / NANOS_PER_SEC, self.0 % NANOS_PER_SEC)
+        write!(
+            f,
+            "{}.{:09}s",
+            self.0 / NANOS_PER_SEC,
+            self.0 % NANOS_PER_SEC
+        )
     }
 }
 impl fmt::Display for SimDuration {
@@ -141,10 +150,9 @@ pub fn parse_duration(s: &str) -> Result<SimDuration, String> {
     } else {
         (t, 1e9)
     };
-    let v: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration (write e.g. \"1.5s\", \"200ms\", \"50us\")"))?;
+    let v: f64 = num.trim().parse().map_err(|_| {
+        format!("`{s}` is not a duration (write e.g. \"1.5s\", \"200ms\", \"50us\")")
+    })?;
     if !v.is_finite() || v < 0.0 {
         return Err(format!("`{s}` is not a non-negative duration"));
     }
@@ -157,8 +165,14 @@ mod tests {
     #[test]
     fn parses_and_formats() {
         assert_eq!(parse_duration("1.5s").unwrap(), SimDuration(1_500_000_000));
-        assert_eq!(parse_duration("200ms").unwrap(), SimDuration::from_millis(200));
-        assert_eq!(parse_duration("50us").unwrap(), SimDuration::from_micros(50));
+        assert_eq!(
+            parse_duration("200ms").unwrap(),
+            SimDuration::from_millis(200)
+        );
+        assert_eq!(
+            parse_duration("50us").unwrap(),
+            SimDuration::from_micros(50)
+        );
         assert_eq!(parse_duration("2m").unwrap(), SimDuration::from_secs(120));
         assert_eq!(parse_duration("3").unwrap(), SimDuration::from_secs(3));
         assert!(parse_duration("abc").is_err());

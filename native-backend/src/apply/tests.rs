@@ -8,11 +8,17 @@ use lvslab_sim::admin::{
 use proptest::prelude::*;
 
 fn key(vip: &str, port: u16) -> ServiceKey {
-    ServiceKey::Addr { proto: Protocol::Tcp, addr: vip.parse().unwrap(), port }
+    ServiceKey::Addr {
+        proto: Protocol::Tcp,
+        addr: vip.parse().unwrap(),
+        port,
+    }
 }
 
 fn dest(ip: &str, w: i32) -> DestConfig {
-    DestConfig::new(ip.parse().unwrap(), 80).with_fwd(FwdMethod::Masq).with_weight(w)
+    DestConfig::new(ip.parse().unwrap(), 80)
+        .with_fwd(FwdMethod::Masq)
+        .with_weight(w)
 }
 
 fn svc(k: ServiceKey, sched: &str, dests: Vec<DestConfig>) -> VirtualService {
@@ -24,10 +30,22 @@ fn svc(k: ServiceKey, sched: &str, dests: Vec<DestConfig>) -> VirtualService {
 fn live_table() -> LvsConfig {
     LvsConfig {
         services: vec![
-            svc(key("10.0.0.1", 80), "wrr", vec![dest("192.168.10.13", 2), dest("192.168.10.12", 3), dest("192.168.10.11", 4)]),
+            svc(
+                key("10.0.0.1", 80),
+                "wrr",
+                vec![
+                    dest("192.168.10.13", 2),
+                    dest("192.168.10.12", 3),
+                    dest("192.168.10.11", 4),
+                ],
+            ),
             svc(key("10.0.0.9", 25), "rr", vec![dest("192.168.10.21", 1)]),
         ],
-        timeouts: Timeouts { tcp: 900, tcp_fin: 120, udp: 300 },
+        timeouts: Timeouts {
+            tcp: 900,
+            tcp_fin: 120,
+            udp: 300,
+        },
         daemons: vec![],
     }
 }
@@ -35,10 +53,26 @@ fn live_table() -> LvsConfig {
 fn wanted() -> LvsConfig {
     LvsConfig {
         services: vec![
-            svc(key("10.0.0.1", 80), "wlc", vec![dest("192.168.10.14", 1), dest("192.168.10.12", 5), dest("192.168.10.11", 4)]),
-            svc(key("10.0.0.2", 443), "rr", vec![dest("192.168.10.31", 1), dest("192.168.10.32", 1)]),
+            svc(
+                key("10.0.0.1", 80),
+                "wlc",
+                vec![
+                    dest("192.168.10.14", 1),
+                    dest("192.168.10.12", 5),
+                    dest("192.168.10.11", 4),
+                ],
+            ),
+            svc(
+                key("10.0.0.2", 443),
+                "rr",
+                vec![dest("192.168.10.31", 1), dest("192.168.10.32", 1)],
+            ),
         ],
-        timeouts: Timeouts { tcp: 600, tcp_fin: 120, udp: 300 },
+        timeouts: Timeouts {
+            tcp: 600,
+            tcp_fin: 120,
+            udp: 300,
+        },
         daemons: vec![],
     }
 }
@@ -53,14 +87,23 @@ fn apply_succeeds_verifies_and_is_idempotent() {
     assert_eq!(m.ops_seen(), report.plan.len());
     // Unnamed service 10.0.0.9:25 stays without prune.
     assert!(m.table().service(&key("10.0.0.9", 25)).is_some());
-    assert_eq!(m.table().service(&key("10.0.0.1", 80)).unwrap().dests, wanted().services[0].dests);
-    assert!(plan(m.table(), &wanted(), false).is_empty(), "a second plan is empty");
+    assert_eq!(
+        m.table().service(&key("10.0.0.1", 80)).unwrap().dests,
+        wanted().services[0].dests
+    );
+    assert!(
+        plan(m.table(), &wanted(), false).is_empty(),
+        "a second plan is empty"
+    );
     let again = apply(&mut m, &wanted(), false).unwrap();
     assert!(again.plan.is_empty());
     assert!(again.to_string().contains("nothing to do"));
 
     let report = apply(&mut m, &wanted(), true).unwrap();
-    assert_eq!(report.plan.ops, vec![IpvsOp::DelService(key("10.0.0.9", 25))]);
+    assert_eq!(
+        report.plan.ops,
+        vec![IpvsOp::DelService(key("10.0.0.9", 25))]
+    );
     assert!(differences(m.table(), &wanted(), true, true).is_empty());
 }
 
@@ -72,7 +115,9 @@ fn dry_run_changes_nothing_and_predicts_the_result() {
     assert_eq!(m.ops_seen(), 0);
     assert_eq!(*m.table(), live_table());
     assert!(differences(&report.after, &wanted(), true, true).is_empty());
-    assert!(report.to_string().starts_with("~ --set 600 120 300\n- -D -t 10.0.0.9:25\n"));
+    assert!(report
+        .to_string()
+        .starts_with("~ --set 600 120 300\n- -D -t 10.0.0.9:25\n"));
 }
 
 #[test]
@@ -83,11 +128,26 @@ fn a_failure_mid_apply_rolls_back_to_the_exact_starting_state() {
         let mut m = MemoryIpvs::new(live_table());
         m.fail_op(nth, EINVAL);
         let err = apply(&mut m, &wanted(), true).unwrap_err();
-        let ApplyError::Aborted { failure, applied, rollback, .. } = &err else { panic!("{err}") };
+        let ApplyError::Aborted {
+            failure,
+            applied,
+            rollback,
+            ..
+        } = &err
+        else {
+            panic!("{err}")
+        };
         assert_eq!(*applied, nth - 1);
         assert!(matches!(failure, ApplyFailure::Step { index, .. } if *index == nth - 1));
-        assert!(matches!(rollback, RollbackOutcome::Restored { .. }), "{err}");
-        assert_eq!(*m.table(), live_table(), "exact state, list order included (step {nth})");
+        assert!(
+            matches!(rollback, RollbackOutcome::Restored { .. }),
+            "{err}"
+        );
+        assert_eq!(
+            *m.table(),
+            live_table(),
+            "exact state, list order included (step {nth})"
+        );
         let text = err.to_string();
         assert!(text.contains(&format!("step {nth} (")), "{text}");
         assert!(text.contains("rolled back"), "{text}");
@@ -99,7 +159,14 @@ fn a_lost_operation_fails_verification_and_is_rolled_back() {
     let mut m = MemoryIpvs::new(live_table());
     m.lose_op(3);
     let err = apply(&mut m, &wanted(), false).unwrap_err();
-    let ApplyError::Aborted { failure: ApplyFailure::Verify(diffs), rollback, .. } = &err else { panic!("{err}") };
+    let ApplyError::Aborted {
+        failure: ApplyFailure::Verify(diffs),
+        rollback,
+        ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
     assert!(!diffs.is_empty());
     assert!(matches!(rollback, RollbackOutcome::Restored { .. }));
     assert_eq!(*m.table(), live_table());
@@ -110,7 +177,13 @@ fn a_failing_rollback_is_reported() {
     let mut m = MemoryIpvs::new(live_table());
     m.fail_op(4, EINVAL).fail_op(5, ENOENT);
     let err = apply(&mut m, &wanted(), false).unwrap_err();
-    let ApplyError::Aborted { rollback: RollbackOutcome::Failed { steps_done, reason, .. }, .. } = &err else {
+    let ApplyError::Aborted {
+        rollback: RollbackOutcome::Failed {
+            steps_done, reason, ..
+        },
+        ..
+    } = &err
+    else {
         panic!("{err}")
     };
     assert_eq!(*steps_done, 0);
@@ -126,7 +199,12 @@ fn the_kernel_rules_refuse_a_bad_plan_before_anything_changes() {
     let err = apply(&mut m, &want, false).unwrap_err();
     assert!(matches!(
         err,
-        ApplyError::Aborted { failure: ApplyFailure::Refused { .. }, applied: 0, rollback: RollbackOutcome::NothingChanged, .. }
+        ApplyError::Aborted {
+            failure: ApplyFailure::Refused { .. },
+            applied: 0,
+            rollback: RollbackOutcome::NothingChanged,
+            ..
+        }
     ));
     assert_eq!(m.ops_seen(), 0);
 }
@@ -135,7 +213,10 @@ fn the_kernel_rules_refuse_a_bad_plan_before_anything_changes() {
 fn an_unreadable_table_changes_nothing() {
     let mut m = MemoryIpvs::new(live_table());
     m.fail_reads_from(1);
-    assert!(matches!(apply(&mut m, &wanted(), false), Err(ApplyError::Read(_))));
+    assert!(matches!(
+        apply(&mut m, &wanted(), false),
+        Err(ApplyError::Read(_))
+    ));
     assert_eq!(m.ops_seen(), 0);
 }
 
@@ -159,17 +240,30 @@ fn arb_dests() -> impl Strategy<Value = Vec<DestConfig>> {
 }
 
 fn arb_table() -> impl Strategy<Value = LvsConfig> {
-    proptest::collection::vec((1u16..4, prop::sample::select(vec!["rr", "wrr", "wlc"]), arb_dests()), 0..4)
-        .prop_map(|svcs| {
-            let mut services: Vec<VirtualService> = Vec::new();
-            for (port, sched, dests) in svcs {
-                if services.iter().any(|s| s.config.key == key("10.0.0.1", port)) {
-                    continue;
-                }
-                services.push(svc(key("10.0.0.1", port), sched, dests));
+    proptest::collection::vec(
+        (
+            1u16..4,
+            prop::sample::select(vec!["rr", "wrr", "wlc"]),
+            arb_dests(),
+        ),
+        0..4,
+    )
+    .prop_map(|svcs| {
+        let mut services: Vec<VirtualService> = Vec::new();
+        for (port, sched, dests) in svcs {
+            if services
+                .iter()
+                .any(|s| s.config.key == key("10.0.0.1", port))
+            {
+                continue;
             }
-            LvsConfig { services, ..LvsConfig::default() }
-        })
+            services.push(svc(key("10.0.0.1", port), sched, dests));
+        }
+        LvsConfig {
+            services,
+            ..LvsConfig::default()
+        }
+    })
 }
 
 fn by_key(t: &LvsConfig) -> LvsConfig {

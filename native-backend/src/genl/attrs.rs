@@ -143,7 +143,11 @@ impl Counter {
         Counter::OutBps,
     ];
     pub fn id(self) -> u16 {
-        Counter::ALL.iter().position(|c| *c == self).map(|i| i as u16 + 1).unwrap_or(0)
+        Counter::ALL
+            .iter()
+            .position(|c| *c == self)
+            .map(|i| i as u16 + 1)
+            .unwrap_or(0)
     }
     pub fn from_id(id: u16) -> Option<Counter> {
         Counter::ALL.get(usize::from(id).checked_sub(1)?).copied()
@@ -194,8 +198,12 @@ impl Nla for StatsAttr {
     }
     fn emit_value(&self, buf: &mut [u8]) {
         match self {
-            StatsAttr::Counter(_, CounterValue::U32(v)) => buf[..4].copy_from_slice(&v.to_ne_bytes()),
-            StatsAttr::Counter(_, CounterValue::U64(v)) => buf[..8].copy_from_slice(&v.to_ne_bytes()),
+            StatsAttr::Counter(_, CounterValue::U32(v)) => {
+                buf[..4].copy_from_slice(&v.to_ne_bytes())
+            }
+            StatsAttr::Counter(_, CounterValue::U64(v)) => {
+                buf[..8].copy_from_slice(&v.to_ne_bytes())
+            }
             StatsAttr::Pad(p) => buf[..p.len()].copy_from_slice(p),
             StatsAttr::Other(o) => o.emit_value(buf),
         }
@@ -381,8 +389,8 @@ impl Nla for DestAttr {
             Addr(a) => a.as_bytes().len(),
             Port(_) | AddrFamily(_) | TunPort(_) | TunFlags(_) => 2,
             TunType(_) => 1,
-            FwdMethod(_) | Weight(_) | UThresh(_) | LThresh(_) | ActiveConns(_)
-            | InactConns(_) | PersistConns(_) => 4,
+            FwdMethod(_) | Weight(_) | UThresh(_) | LThresh(_) | ActiveConns(_) | InactConns(_)
+            | PersistConns(_) => 4,
             Stats(l) | Stats64(l) => list_len(l),
             Other(o) => o.value_len(),
         }
@@ -438,9 +446,7 @@ impl<'a, T: AsRef<[u8]> + ?Sized> Parseable<NlaBuffer<&'a T>> for DestAttr {
             k::L_THRESH => DestAttr::LThresh(u32_of("IPVS_DEST_ATTR_L_THRESH", v)?),
             k::ACTIVE_CONNS => DestAttr::ActiveConns(u32_of("IPVS_DEST_ATTR_ACTIVE_CONNS", v)?),
             k::INACT_CONNS => DestAttr::InactConns(u32_of("IPVS_DEST_ATTR_INACT_CONNS", v)?),
-            k::PERSIST_CONNS => {
-                DestAttr::PersistConns(u32_of("IPVS_DEST_ATTR_PERSIST_CONNS", v)?)
-            }
+            k::PERSIST_CONNS => DestAttr::PersistConns(u32_of("IPVS_DEST_ATTR_PERSIST_CONNS", v)?),
             k::STATS => DestAttr::Stats(parse_list("IPVS_DEST_ATTR_STATS", v)?),
             k::ADDR_FAMILY => DestAttr::AddrFamily(u16_of("IPVS_DEST_ATTR_ADDR_FAMILY", v)?),
             k::STATS64 => DestAttr::Stats64(parse_list("IPVS_DEST_ATTR_STATS64", v)?),

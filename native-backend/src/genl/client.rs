@@ -50,14 +50,20 @@ impl Transport for SocketTransport {
     fn send(&mut self, datagram: &[u8]) -> io::Result<()> {
         let n = self.socket.send(datagram, 0)?;
         if n != datagram.len() {
-            return Err(io::Error::other(format!("short send: {n} of {} bytes", datagram.len())));
+            return Err(io::Error::other(format!(
+                "short send: {n} of {} bytes",
+                datagram.len()
+            )));
         }
         Ok(())
     }
     fn recv(&mut self) -> io::Result<Vec<u8>> {
         let (buf, _) = self.socket.recv_from_full()?;
         if buf.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "empty netlink datagram"));
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "empty netlink datagram",
+            ));
         }
         Ok(buf)
     }
@@ -102,7 +108,9 @@ where
             )));
         }
         if nb.flags() & NLM_F_DUMP_INTR != 0 {
-            return Err(DecodeError::from("the table changed during the dump (retry)"));
+            return Err(DecodeError::from(
+                "the table changed during the dump (retry)",
+            ));
         }
         let msg = NetlinkMessage::<GenlMessage<I>>::deserialize(bytes)?;
         match msg.payload {
@@ -148,15 +156,25 @@ pub fn request_for(op: &IpvsOp) -> IpvsMessage {
         IpvsOp::EditService(c) => (IpvsCmd::SetService, vec![A::Service(service_spec(c))]),
         IpvsOp::DelService(k) => (IpvsCmd::DelService, vec![A::Service(service_id(k))]),
         IpvsOp::Flush => (IpvsCmd::Flush, vec![]),
-        IpvsOp::AddDest(k, d) => {
-            (IpvsCmd::NewDest, vec![A::Service(service_id(k)), A::Dest(dest_spec(d))])
-        }
-        IpvsOp::EditDest(k, d) => {
-            (IpvsCmd::SetDest, vec![A::Service(service_id(k)), A::Dest(dest_spec(d))])
-        }
-        IpvsOp::DelDest { service, addr, port } => {
-            (IpvsCmd::DelDest, vec![A::Service(service_id(service)), A::Dest(dest_id(addr, *port))])
-        }
+        IpvsOp::AddDest(k, d) => (
+            IpvsCmd::NewDest,
+            vec![A::Service(service_id(k)), A::Dest(dest_spec(d))],
+        ),
+        IpvsOp::EditDest(k, d) => (
+            IpvsCmd::SetDest,
+            vec![A::Service(service_id(k)), A::Dest(dest_spec(d))],
+        ),
+        IpvsOp::DelDest {
+            service,
+            addr,
+            port,
+        } => (
+            IpvsCmd::DelDest,
+            vec![
+                A::Service(service_id(service)),
+                A::Dest(dest_id(addr, *port)),
+            ],
+        ),
         IpvsOp::SetTimeouts(t) => (IpvsCmd::SetConfig, timeouts_attrs(t)),
         IpvsOp::Zero(None) => (IpvsCmd::Zero, vec![]),
         IpvsOp::Zero(Some(k)) => (IpvsCmd::Zero, vec![A::Service(service_id(k))]),
@@ -181,9 +199,11 @@ fn malformed(e: DecodeError) -> Failure {
 fn read_failure(what: &str, f: Failure) -> BackendError {
     match f {
         Failure::Errno(EPERM | EACCES) => BackendError::Permission,
-        Failure::Errno(errno) => {
-            BackendError::Errno { errno, what: what.to_string(), message: strerror(errno) }
-        }
+        Failure::Errno(errno) => BackendError::Errno {
+            errno,
+            what: what.to_string(),
+            message: strerror(errno),
+        },
         Failure::Other(e) => e,
     }
 }
@@ -207,16 +227,21 @@ impl NetlinkIpvs {
 
     /// Uses the given transport and resolves the "IPVS" family through it.
     pub fn with_transport(transport: Box<dyn Transport>) -> Result<Self, BackendError> {
-        let mut me = NetlinkIpvs { transport, family: FamilyInfo::default(), seq: 0 };
+        let mut me = NetlinkIpvs {
+            transport,
+            family: FamilyInfo::default(),
+            seq: 0,
+        };
         let seq = me.next_seq();
         let mut req = GenlMessage::from_payload(family_request(FAMILY_NAME));
         req.finalize();
         let bytes = encode_request(req, NLM_F_ACK, seq);
         let ctrl = netlink_packet_generic::constants::GENL_ID_CTRL;
-        let replies: Vec<FamilyInfo> = me.exchange(&bytes, seq, ctrl, false).map_err(|f| match f {
-            Failure::Errno(ENOENT) => BackendError::NoIpvs,
-            other => read_failure("resolving the IPVS family", other),
-        })?;
+        let replies: Vec<FamilyInfo> =
+            me.exchange(&bytes, seq, ctrl, false).map_err(|f| match f {
+                Failure::Errno(ENOENT) => BackendError::NoIpvs,
+                other => read_failure("resolving the IPVS family", other),
+            })?;
         me.family = replies
             .into_iter()
             .find(|f| f.name.is_empty() || f.name == FAMILY_NAME)
@@ -235,14 +260,25 @@ impl NetlinkIpvs {
     }
 
     /// Sends one request and collects the replies up to its end (ACK, error or DONE).
-    fn exchange<I>(&mut self, bytes: &[u8], seq: u32, family: u16, dump: bool) -> Result<Vec<I>, Failure>
+    fn exchange<I>(
+        &mut self,
+        bytes: &[u8],
+        seq: u32,
+        family: u16,
+        dump: bool,
+    ) -> Result<Vec<I>, Failure>
     where
         I: ParseableParametrized<[u8], GenlHeader> + Debug,
     {
-        self.transport.send(bytes).map_err(|e| Failure::Other(io_error(e)))?;
+        self.transport
+            .send(bytes)
+            .map_err(|e| Failure::Other(io_error(e)))?;
         let mut out = Vec::new();
         loop {
-            let datagram = self.transport.recv().map_err(|e| Failure::Other(io_error(e)))?;
+            let datagram = self
+                .transport
+                .recv()
+                .map_err(|e| Failure::Other(io_error(e)))?;
             for reply in parse_datagram::<I>(&datagram, seq, family).map_err(malformed)? {
                 match reply {
                     Reply::Message(m) => out.push(m),
@@ -268,7 +304,10 @@ impl NetlinkIpvs {
         let replies = self
             .ipvs_request(IpvsMessage::new(cmd, vec![]), false)
             .map_err(|f| read_failure(what, f))?;
-        replies.into_iter().next().ok_or_else(|| BackendError::Malformed(format!("{what}: no reply")))
+        replies
+            .into_iter()
+            .next()
+            .ok_or_else(|| BackendError::Malformed(format!("{what}: no reply")))
     }
 
     /// IPVS version and connection-table size (GET_INFO).
@@ -292,7 +331,10 @@ impl NetlinkIpvs {
         for m in msgs {
             for a in &m.attrs {
                 if let IpvsAttr::Service(s) = a {
-                    out.push(service_from_attrs(s).map_err(|e| BackendError::Malformed(e.to_string()))?);
+                    out.push(
+                        service_from_attrs(s)
+                            .map_err(|e| BackendError::Malformed(e.to_string()))?,
+                    );
                 }
             }
         }
@@ -303,13 +345,16 @@ impl NetlinkIpvs {
     /// empty dump for a service that does not exist.
     pub fn get_dests(&mut self, key: &ServiceKey) -> Result<Vec<DestSnapshot>, BackendError> {
         let req = IpvsMessage::new(IpvsCmd::GetDest, vec![IpvsAttr::Service(service_id(key))]);
-        let msgs = self.ipvs_request(req, true).map_err(|f| read_failure("list destinations", f))?;
+        let msgs = self
+            .ipvs_request(req, true)
+            .map_err(|f| read_failure("list destinations", f))?;
         let mut out = Vec::new();
         for m in msgs {
             for a in &m.attrs {
                 if let IpvsAttr::Dest(d) = a {
                     out.push(
-                        dest_from_attrs(d, key.family()).map_err(|e| BackendError::Malformed(e.to_string()))?,
+                        dest_from_attrs(d, key.family())
+                            .map_err(|e| BackendError::Malformed(e.to_string()))?,
                     );
                 }
             }
@@ -326,7 +371,9 @@ impl NetlinkIpvs {
         for m in msgs {
             for a in &m.attrs {
                 if let IpvsAttr::Daemon(d) = a {
-                    out.push(daemon_from_attrs(d).map_err(|e| BackendError::Malformed(e.to_string()))?);
+                    out.push(
+                        daemon_from_attrs(d).map_err(|e| BackendError::Malformed(e.to_string()))?,
+                    );
                 }
             }
         }
@@ -351,14 +398,31 @@ impl NetlinkIpvs {
     pub fn del_service(&mut self, k: &ServiceKey) -> Result<(), BackendError> {
         self.execute(&IpvsOp::DelService(*k))
     }
-    pub fn new_dest(&mut self, k: &ServiceKey, d: &lvslab_sim::admin::DestConfig) -> Result<(), BackendError> {
+    pub fn new_dest(
+        &mut self,
+        k: &ServiceKey,
+        d: &lvslab_sim::admin::DestConfig,
+    ) -> Result<(), BackendError> {
         self.execute(&IpvsOp::AddDest(*k, d.clone()))
     }
-    pub fn set_dest(&mut self, k: &ServiceKey, d: &lvslab_sim::admin::DestConfig) -> Result<(), BackendError> {
+    pub fn set_dest(
+        &mut self,
+        k: &ServiceKey,
+        d: &lvslab_sim::admin::DestConfig,
+    ) -> Result<(), BackendError> {
         self.execute(&IpvsOp::EditDest(*k, d.clone()))
     }
-    pub fn del_dest(&mut self, k: &ServiceKey, addr: std::net::IpAddr, port: u16) -> Result<(), BackendError> {
-        self.execute(&IpvsOp::DelDest { service: *k, addr, port })
+    pub fn del_dest(
+        &mut self,
+        k: &ServiceKey,
+        addr: std::net::IpAddr,
+        port: u16,
+    ) -> Result<(), BackendError> {
+        self.execute(&IpvsOp::DelDest {
+            service: *k,
+            addr,
+            port,
+        })
     }
     pub fn flush(&mut self) -> Result<(), BackendError> {
         self.execute(&IpvsOp::Flush)
@@ -383,7 +447,11 @@ impl NetlinkIpvs {
         let mut services = Vec::new();
         for (config, stats) in self.get_services()? {
             let dests = self.get_dests(&config.key)?;
-            services.push(ServiceSnapshot { config, stats, dests });
+            services.push(ServiceSnapshot {
+                config,
+                stats,
+                dests,
+            });
         }
         Ok(IpvsSnapshot {
             conn_tab_size: info.conn_tab_size,
@@ -407,15 +475,26 @@ impl IpvsBackend for NetlinkIpvs {
     fn read(&mut self) -> Result<LvsConfig, BackendError> {
         let mut services = Vec::new();
         for (config, _) in self.get_services()? {
-            let dests = self.get_dests(&config.key)?.into_iter().map(|d| d.config).collect();
+            let dests = self
+                .get_dests(&config.key)?
+                .into_iter()
+                .map(|d| d.config)
+                .collect();
             services.push(VirtualService { config, dests });
         }
-        Ok(LvsConfig { services, timeouts: self.get_config()?, daemons: self.get_daemons()? })
+        Ok(LvsConfig {
+            services,
+            timeouts: self.get_config()?,
+            daemons: self.get_daemons()?,
+        })
     }
     fn apply_op(&mut self, op: &IpvsOp) -> Result<(), BackendError> {
         self.execute(op)
     }
     fn describe(&self) -> String {
-        format!("kernel IPVS over generic netlink (family id {})", self.family.id)
+        format!(
+            "kernel IPVS over generic netlink (family id {})",
+            self.family.id
+        )
     }
 }

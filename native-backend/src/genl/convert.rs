@@ -4,11 +4,13 @@
 //! Requests carry what ipvsadm's libipvs sends; replies are read the way the kernel fills
 //! them (ip_vs_ctl.c `ip_vs_genl_fill_*`).
 
-use super::attrs::{Counter, CounterValue, DaemonAttr, DestAttr, IpvsAttr, StatsAttr, SvcAttr, SvcFlags};
+use super::attrs::{
+    Counter, CounterValue, DaemonAttr, DestAttr, IpvsAttr, StatsAttr, SvcAttr, SvcFlags,
+};
 use super::value::InetAddr;
 use lvslab_sim::admin::{
-    svc_flags, DestConfig, Family, FwdMethod, Protocol, ServiceConfig, ServiceKey, SyncDaemonConfig,
-    SyncState, Timeouts, TunCsum, TunType,
+    svc_flags, DestConfig, Family, FwdMethod, Protocol, ServiceConfig, ServiceKey,
+    SyncDaemonConfig, SyncState, Timeouts, TunCsum, TunType,
 };
 use lvslab_sim::ipvs::snapshot::{DestSnapshot, StatsSnapshot};
 use netlink_packet_core::DecodeError;
@@ -66,14 +68,19 @@ pub fn service_spec(cfg: &ServiceConfig) -> Vec<SvcAttr> {
     if let Some(pe) = &cfg.pe_name {
         v.push(SvcAttr::PeName(pe.clone()));
     }
-    v.push(SvcAttr::Flags(SvcFlags { flags: cfg.flags & svc_flags::USER_MASK, mask: !0 }));
+    v.push(SvcAttr::Flags(SvcFlags {
+        flags: cfg.flags & svc_flags::USER_MASK,
+        mask: !0,
+    }));
     v.push(SvcAttr::Timeout(cfg.timeout));
     v.push(SvcAttr::Netmask(netmask_bytes(family, cfg.netmask)));
     v
 }
 
 /// A service as a GET_SERVICE reply describes it, with its counters.
-pub fn service_from_attrs(attrs: &[SvcAttr]) -> Result<(ServiceConfig, StatsSnapshot), DecodeError> {
+pub fn service_from_attrs(
+    attrs: &[SvcAttr],
+) -> Result<(ServiceConfig, StatsSnapshot), DecodeError> {
     let mut af = None;
     let mut proto = None;
     let mut addr = None;
@@ -108,10 +115,17 @@ pub fn service_from_attrs(attrs: &[SvcAttr]) -> Result<(ServiceConfig, StatsSnap
         Some(mark) if mark != 0 => ServiceKey::Fwmark { mark, family },
         _ => {
             let (Some(p), Some(a), Some(port)) = (proto, addr, port) else {
-                return Err(err("service has neither a firewall mark nor protocol, address and port"));
+                return Err(err(
+                    "service has neither a firewall mark nor protocol, address and port",
+                ));
             };
-            let proto = Protocol::from_number(p).ok_or_else(|| err(format!("unknown protocol {p}")))?;
-            ServiceKey::Addr { proto, addr: a.to_ip(family)?, port }
+            let proto =
+                Protocol::from_number(p).ok_or_else(|| err(format!("unknown protocol {p}")))?;
+            ServiceKey::Addr {
+                proto,
+                addr: a.to_ip(family)?,
+                port,
+            }
         }
     };
     let scheduler = sched.ok_or_else(|| err("service without IPVS_SVC_ATTR_SCHED_NAME"))?;
@@ -153,7 +167,10 @@ pub fn dest_spec(d: &DestConfig) -> Vec<DestAttr> {
 
 /// A dest as a GET_DEST dump message describes it. `service_family` is used when the reply
 /// has no IPVS_DEST_ATTR_ADDR_FAMILY (kernels before mixed-family support).
-pub fn dest_from_attrs(attrs: &[DestAttr], service_family: Family) -> Result<DestSnapshot, DecodeError> {
+pub fn dest_from_attrs(
+    attrs: &[DestAttr],
+    service_family: Family,
+) -> Result<DestSnapshot, DecodeError> {
     let mut addr = None;
     let mut port = None;
     let mut fwd = None;
@@ -186,12 +203,16 @@ pub fn dest_from_attrs(attrs: &[DestAttr], service_family: Family) -> Result<Des
         None | Some(0) => service_family,
         Some(n) => family_from_af(n)?,
     };
-    let addr = addr.ok_or_else(|| err("dest without IPVS_DEST_ATTR_ADDR"))?.to_ip(family)?;
+    let addr = addr
+        .ok_or_else(|| err("dest without IPVS_DEST_ATTR_ADDR"))?
+        .to_ip(family)?;
     let port = port.ok_or_else(|| err("dest without IPVS_DEST_ATTR_PORT"))?;
     let code = fwd.ok_or_else(|| err("dest without IPVS_DEST_ATTR_FWD_METHOD"))?;
-    let fwd = FwdMethod::from_code(code).ok_or_else(|| err(format!("unknown forwarding method {code}")))?;
+    let fwd = FwdMethod::from_code(code)
+        .ok_or_else(|| err(format!("unknown forwarding method {code}")))?;
     let weight = weight.ok_or_else(|| err("dest without IPVS_DEST_ATTR_WEIGHT"))?;
-    let tun_type = TunType::from_code(tun_type).ok_or_else(|| err(format!("unknown tunnel type {tun_type}")))?;
+    let tun_type = TunType::from_code(tun_type)
+        .ok_or_else(|| err(format!("unknown tunnel type {tun_type}")))?;
     Ok(DestSnapshot {
         config: DestConfig {
             addr,
@@ -268,18 +289,29 @@ pub fn stats32_attrs(s: &StatsSnapshot) -> Vec<StatsAttr> {
 
 /// A STATS64 nest: every counter 64-bit.
 pub fn stats64_attrs(s: &StatsSnapshot) -> Vec<StatsAttr> {
-    Counter::ALL.iter().map(|&c| StatsAttr::Counter(c, CounterValue::U64(counter(s, c)))).collect()
+    Counter::ALL
+        .iter()
+        .map(|&c| StatsAttr::Counter(c, CounterValue::U64(counter(s, c))))
+        .collect()
 }
 
 /// SET_CONFIG attributes (a zero leaves that timeout unchanged in the kernel).
 pub fn timeouts_attrs(t: &Timeouts) -> Vec<IpvsAttr> {
-    vec![IpvsAttr::TimeoutTcp(t.tcp), IpvsAttr::TimeoutTcpFin(t.tcp_fin), IpvsAttr::TimeoutUdp(t.udp)]
+    vec![
+        IpvsAttr::TimeoutTcp(t.tcp),
+        IpvsAttr::TimeoutTcpFin(t.tcp_fin),
+        IpvsAttr::TimeoutUdp(t.udp),
+    ]
 }
 
 /// Timeouts of a GET_CONFIG reply (a timeout the kernel omits, because its protocol is not
 /// compiled in, reads as 0).
 pub fn timeouts_from_attrs(attrs: &[IpvsAttr]) -> Timeouts {
-    let mut t = Timeouts { tcp: 0, tcp_fin: 0, udp: 0 };
+    let mut t = Timeouts {
+        tcp: 0,
+        tcp_fin: 0,
+        udp: 0,
+    };
     for a in attrs {
         match a {
             IpvsAttr::TimeoutTcp(v) => t.tcp = *v,
@@ -302,7 +334,12 @@ pub struct IpvsInfo {
 impl IpvsInfo {
     /// "1.2.1".
     pub fn version_string(&self) -> String {
-        format!("{}.{}.{}", (self.version >> 16) & 0xff, (self.version >> 8) & 0xff, self.version & 0xff)
+        format!(
+            "{}.{}.{}",
+            (self.version >> 16) & 0xff,
+            (self.version >> 8) & 0xff,
+            self.version & 0xff
+        )
     }
 }
 
@@ -318,7 +355,8 @@ pub fn info_from_attrs(attrs: &[IpvsAttr]) -> Result<IpvsInfo, DecodeError> {
     }
     Ok(IpvsInfo {
         version: version.ok_or_else(|| err("GET_INFO reply without IPVS_INFO_ATTR_VERSION"))?,
-        conn_tab_size: size.ok_or_else(|| err("GET_INFO reply without IPVS_INFO_ATTR_CONN_TAB_SIZE"))?,
+        conn_tab_size: size
+            .ok_or_else(|| err("GET_INFO reply without IPVS_INFO_ATTR_CONN_TAB_SIZE"))?,
     })
 }
 

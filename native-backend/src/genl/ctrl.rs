@@ -17,7 +17,10 @@ use netlink_packet_generic::GenlHeader;
 
 /// The GETFAMILY request payload for a family name.
 pub fn family_request(name: &str) -> GenlCtrl {
-    GenlCtrl { cmd: GenlCtrlCmd::GetFamily, nlas: vec![GenlCtrlAttrs::FamilyName(name.into())] }
+    GenlCtrl {
+        cmd: GenlCtrlCmd::GetFamily,
+        nlas: vec![GenlCtrlAttrs::FamilyName(name.into())],
+    }
 }
 
 /// What the controller says about a family.
@@ -55,7 +58,9 @@ impl ParseableParametrized<[u8], GenlHeader> for FamilyInfo {
             }
         }
         if !have_id {
-            return Err(DecodeError::from("controller reply has no CTRL_ATTR_FAMILY_ID"));
+            return Err(DecodeError::from(
+                "controller reply has no CTRL_ATTR_FAMILY_ID",
+            ));
         }
         Ok(info)
     }

@@ -57,14 +57,21 @@ impl From<IpvsCmd> for u8 {
     fn from(c: IpvsCmd) -> u8 {
         match c {
             IpvsCmd::Other(n) => n,
-            known => KNOWN.iter().position(|k| *k == known).map(|i| i as u8 + 1).unwrap_or(0),
+            known => KNOWN
+                .iter()
+                .position(|k| *k == known)
+                .map(|i| i as u8 + 1)
+                .unwrap_or(0),
         }
     }
 }
 
 impl From<u8> for IpvsCmd {
     fn from(n: u8) -> IpvsCmd {
-        usize::from(n).checked_sub(1).and_then(|i| KNOWN.get(i).copied()).unwrap_or(IpvsCmd::Other(n))
+        usize::from(n)
+            .checked_sub(1)
+            .and_then(|i| KNOWN.get(i).copied())
+            .unwrap_or(IpvsCmd::Other(n))
     }
 }
 
@@ -120,7 +127,10 @@ impl Emitable for IpvsMessage {
 impl ParseableParametrized<[u8], GenlHeader> for IpvsMessage {
     fn parse_with_param(buf: &[u8], header: GenlHeader) -> Result<Self, DecodeError> {
         let cmd = IpvsCmd::from(header.cmd);
-        Ok(IpvsMessage { cmd, attrs: IpvsMessage::parse_attrs(cmd, buf)? })
+        Ok(IpvsMessage {
+            cmd,
+            attrs: IpvsMessage::parse_attrs(cmd, buf)?,
+        })
     }
 }
 

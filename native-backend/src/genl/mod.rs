@@ -9,7 +9,9 @@ pub mod ctrl;
 pub mod message;
 pub mod value;
 
-pub use attrs::{Counter, CounterValue, DaemonAttr, DestAttr, IpvsAttr, StatsAttr, SvcAttr, SvcFlags};
+pub use attrs::{
+    Counter, CounterValue, DaemonAttr, DestAttr, IpvsAttr, StatsAttr, SvcAttr, SvcFlags,
+};
 pub use client::{NetlinkIpvs, SocketTransport, Transport};
 pub use convert::IpvsInfo;
 pub use message::{IpvsCmd, IpvsMessage, FAMILY_NAME, FAMILY_VERSION};

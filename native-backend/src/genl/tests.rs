@@ -121,7 +121,9 @@ fn round_trip(bytes: &[u8]) -> IpvsMessage {
     let mut out = vec![0u8; msg.buffer_len()];
     msg.serialize(&mut out);
     assert_eq!(out, bytes, "re-emitted bytes equal the kernel's");
-    let netlink_packet_core::NetlinkPayload::InnerMessage(g) = msg.payload else { panic!("not a genl message") };
+    let netlink_packet_core::NetlinkPayload::InnerMessage(g) = msg.payload else {
+        panic!("not a genl message")
+    };
     assert_eq!(g.family_id(), FAMILY);
     g.payload
 }
@@ -154,18 +156,34 @@ fn service_dump() -> Vec<u8> {
 fn service_dump_message() {
     let bytes = service_dump();
     // Spot-check the hand layout: port 443 is 0x01 0xbb on the wire.
-    let port_at = bytes.windows(8).position(|w| w == [6, 0, 4, 0, 0x01, 0xbb, 0, 0]).is_some();
+    let port_at = bytes
+        .windows(8)
+        .position(|w| w == [6, 0, 4, 0, 0x01, 0xbb, 0, 0])
+        .is_some();
     assert!(port_at);
     let m = round_trip(&bytes);
     assert_eq!(m.cmd, IpvsCmd::NewService);
-    let IpvsAttr::Service(s) = &m.attrs[0] else { panic!() };
+    let IpvsAttr::Service(s) = &m.attrs[0] else {
+        panic!()
+    };
     assert!(s.contains(&SvcAttr::Port(443)));
-    assert!(s.contains(&SvcAttr::Flags(SvcFlags { flags: 0x1b, mask: !0 })));
+    assert!(s.contains(&SvcAttr::Flags(SvcFlags {
+        flags: 0x1b,
+        mask: !0
+    })));
     let (cfg, stats) = service_from_attrs(s).unwrap();
-    let key = ServiceKey::Addr { proto: Protocol::Tcp, addr: "10.0.0.2".parse().unwrap(), port: 443 };
+    let key = ServiceKey::Addr {
+        proto: Protocol::Tcp,
+        addr: "10.0.0.2".parse().unwrap(),
+        port: 443,
+    };
     assert_eq!(cfg.key, key);
     assert_eq!(cfg.scheduler, "sh");
-    assert_eq!(cfg.flags, svc_flags::PERSISTENT | svc_flags::SCHED1 | svc_flags::SCHED2, "HASHED dropped");
+    assert_eq!(
+        cfg.flags,
+        svc_flags::PERSISTENT | svc_flags::SCHED1 | svc_flags::SCHED2,
+        "HASHED dropped"
+    );
     assert_eq!(cfg.timeout, 300);
     assert_eq!(cfg.netmask, 0xffff_ff00);
     assert_eq!(stats.conns, 14209);
@@ -174,7 +192,13 @@ fn service_dump_message() {
     // What a request for the same service carries, in libipvs' order.
     let spec = service_spec(&cfg);
     assert_eq!(spec[4], SvcAttr::SchedName("sh".into()));
-    assert_eq!(spec[5], SvcAttr::Flags(SvcFlags { flags: 0x19, mask: !0 }));
+    assert_eq!(
+        spec[5],
+        SvcAttr::Flags(SvcFlags {
+            flags: 0x19,
+            mask: !0
+        })
+    );
     assert_eq!(spec[7], SvcAttr::Netmask([255, 255, 255, 0]));
 }
 
@@ -185,21 +209,67 @@ fn fwmark_and_ipv6_services() {
         NLM_F_MULTI,
         7,
         1,
-        &[nest(1, &[u16a(1, 10), u32a(5, 1), nla(6, &str0("wlc")), nla(11, &str0("sip")), nla(7, &[1, 0, 0, 0, 255, 255, 255, 255]), u32a(8, 60), u32a(9, 64)])],
+        &[nest(
+            1,
+            &[
+                u16a(1, 10),
+                u32a(5, 1),
+                nla(6, &str0("wlc")),
+                nla(11, &str0("sip")),
+                nla(7, &[1, 0, 0, 0, 255, 255, 255, 255]),
+                u32a(8, 60),
+                u32a(9, 64),
+            ],
+        )],
     );
     let m = round_trip(&bytes);
-    let IpvsAttr::Service(s) = &m.attrs[0] else { panic!() };
+    let IpvsAttr::Service(s) = &m.attrs[0] else {
+        panic!()
+    };
     let (cfg, _) = service_from_attrs(s).unwrap();
-    assert_eq!(cfg.key, ServiceKey::Fwmark { mark: 1, family: Family::Inet6 });
+    assert_eq!(
+        cfg.key,
+        ServiceKey::Fwmark {
+            mark: 1,
+            family: Family::Inet6
+        }
+    );
     assert_eq!(cfg.netmask, 64, "IPv6 prefix length is a plain integer");
     assert_eq!(cfg.pe_name.as_deref(), Some("sip"));
     assert!(cfg.persistent());
 
-    let v6 = genl_msg(FAMILY, NLM_F_MULTI, 7, 1, &[nest(1, &[u16a(1, 10), u16a(2, 17), nla(3, &addr16("2001:db8::1")), be16a(4, 53), nla(6, &str0("rr")), nla(7, &[0; 8]), u32a(8, 0), u32a(9, 128)])]);
+    let v6 = genl_msg(
+        FAMILY,
+        NLM_F_MULTI,
+        7,
+        1,
+        &[nest(
+            1,
+            &[
+                u16a(1, 10),
+                u16a(2, 17),
+                nla(3, &addr16("2001:db8::1")),
+                be16a(4, 53),
+                nla(6, &str0("rr")),
+                nla(7, &[0; 8]),
+                u32a(8, 0),
+                u32a(9, 128),
+            ],
+        )],
+    );
     let m = round_trip(&v6);
-    let IpvsAttr::Service(s) = &m.attrs[0] else { panic!() };
+    let IpvsAttr::Service(s) = &m.attrs[0] else {
+        panic!()
+    };
     let (cfg, _) = service_from_attrs(s).unwrap();
-    assert_eq!(cfg.key, ServiceKey::Addr { proto: Protocol::Udp, addr: "2001:db8::1".parse().unwrap(), port: 53 });
+    assert_eq!(
+        cfg.key,
+        ServiceKey::Addr {
+            proto: Protocol::Udp,
+            addr: "2001:db8::1".parse().unwrap(),
+            port: 53
+        }
+    );
 }
 
 #[test]
@@ -232,13 +302,18 @@ fn dest_dump_message() {
     );
     let m = round_trip(&bytes);
     assert_eq!(m.cmd, IpvsCmd::NewDest);
-    let IpvsAttr::Dest(d) = &m.attrs[0] else { panic!() };
+    let IpvsAttr::Dest(d) = &m.attrs[0] else {
+        panic!()
+    };
     assert!(d.contains(&DestAttr::TunPort(6080)));
     let snap = dest_from_attrs(d, Family::Inet).unwrap();
     let c = &snap.config;
     assert_eq!(c.addr, "10.0.0.11".parse::<IpAddr>().unwrap());
     assert_eq!((c.port, c.fwd, c.weight), (80, FwdMethod::Tunnel, 1));
-    assert_eq!((c.tun_type, c.tun_port, c.tun_csum), (TunType::Gue, 6080, TunCsum::Csum));
+    assert_eq!(
+        (c.tun_type, c.tun_port, c.tun_csum),
+        (TunType::Gue, 6080, TunCsum::Csum)
+    );
     assert_eq!((c.u_threshold, c.l_threshold), (100, 50));
     assert_eq!((snap.active, snap.inactive, snap.persistent), (3, 12, 1));
     assert_eq!(snap.stats.inbytes, 774);
@@ -249,11 +324,32 @@ fn dest_dump_message() {
 
 #[test]
 fn old_kernel_dest_without_family_or_tunnel_attributes() {
-    let bytes = genl_msg(FAMILY, NLM_F_MULTI, 8, 5, &[nest(2, &[nla(1, &addr16("2001:db8:1::11")), be16a(2, 80), u32a(3, 0), u32a(4, 3), u32a(5, 0), u32a(6, 0)])]);
+    let bytes = genl_msg(
+        FAMILY,
+        NLM_F_MULTI,
+        8,
+        5,
+        &[nest(
+            2,
+            &[
+                nla(1, &addr16("2001:db8:1::11")),
+                be16a(2, 80),
+                u32a(3, 0),
+                u32a(4, 3),
+                u32a(5, 0),
+                u32a(6, 0),
+            ],
+        )],
+    );
     let m = round_trip(&bytes);
-    let IpvsAttr::Dest(d) = &m.attrs[0] else { panic!() };
+    let IpvsAttr::Dest(d) = &m.attrs[0] else {
+        panic!()
+    };
     let snap = dest_from_attrs(d, Family::Inet6).unwrap();
-    assert_eq!(snap.config.addr, "2001:db8:1::11".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        snap.config.addr,
+        "2001:db8:1::11".parse::<IpAddr>().unwrap()
+    );
     assert_eq!(snap.config.fwd, FwdMethod::Masq);
     assert_eq!(snap.config.tun_type, TunType::Ipip);
 }
@@ -265,27 +361,65 @@ fn daemon_config_and_info_messages() {
         NLM_F_MULTI,
         9,
         9,
-        &[nest(3, &[u32a(1, 1), nla(2, &str0("eth0")), u32a(3, 7), u16a(4, 1472), u16a(7, 8848), nla(8, &[1]), nla(5, &[224, 0, 0, 81])])],
+        &[nest(
+            3,
+            &[
+                u32a(1, 1),
+                nla(2, &str0("eth0")),
+                u32a(3, 7),
+                u16a(4, 1472),
+                u16a(7, 8848),
+                nla(8, &[1]),
+                nla(5, &[224, 0, 0, 81]),
+            ],
+        )],
     );
     let m = round_trip(&bytes);
-    let IpvsAttr::Daemon(d) = &m.attrs[0] else { panic!() };
+    let IpvsAttr::Daemon(d) = &m.attrs[0] else {
+        panic!()
+    };
     let d = daemon_from_attrs(d).unwrap();
     assert_eq!(d.state, SyncState::Master);
     assert_eq!((d.mcast_ifn.as_str(), d.syncid), ("eth0", 7));
-    assert_eq!((d.maxlen, d.mcast_port, d.mcast_ttl), (Some(1472), Some(8848), Some(1)));
+    assert_eq!(
+        (d.maxlen, d.mcast_port, d.mcast_ttl),
+        (Some(1472), Some(8848), Some(1))
+    );
     assert_eq!(d.mcast_group, Some("224.0.0.81".parse().unwrap()));
 
-    let cfg = genl_msg(FAMILY, 0, 10, 12, &[u32a(4, 900), u32a(5, 120), u32a(6, 300)]);
+    let cfg = genl_msg(
+        FAMILY,
+        0,
+        10,
+        12,
+        &[u32a(4, 900), u32a(5, 120), u32a(6, 300)],
+    );
     let m = round_trip(&cfg);
     assert_eq!(m.cmd, IpvsCmd::SetConfig);
-    assert_eq!(timeouts_from_attrs(&m.attrs), Timeouts { tcp: 900, tcp_fin: 120, udp: 300 });
+    assert_eq!(
+        timeouts_from_attrs(&m.attrs),
+        Timeouts {
+            tcp: 900,
+            tcp_fin: 120,
+            udp: 300
+        }
+    );
 
     // GET_INFO replies use IPVS_INFO_ATTR_* (1 and 2) at the top level.
     let info = genl_msg(FAMILY, 0, 11, 14, &[u32a(1, 0x010201), u32a(2, 4096)]);
     let m = round_trip(&info);
-    assert_eq!(m.attrs, vec![IpvsAttr::InfoVersion(0x010201), IpvsAttr::InfoConnTabSize(4096)]);
+    assert_eq!(
+        m.attrs,
+        vec![
+            IpvsAttr::InfoVersion(0x010201),
+            IpvsAttr::InfoConnTabSize(4096)
+        ]
+    );
     let i = info_from_attrs(&m.attrs).unwrap();
-    assert_eq!((i.version_string(), i.conn_tab_size), ("1.2.1".to_string(), 4096));
+    assert_eq!(
+        (i.version_string(), i.conn_tab_size),
+        ("1.2.1".to_string(), 4096)
+    );
 }
 
 #[test]
@@ -296,21 +430,53 @@ fn unknown_attributes_survive_a_round_trip() {
         7,
         1,
         &[
-            nest(1, &[u16a(1, 2), u32a(5, 3), nla(6, &str0("rr")), nla(42, &[1, 2, 3]), nla(13, &[9; 8])]),
+            nest(
+                1,
+                &[
+                    u16a(1, 2),
+                    u32a(5, 3),
+                    nla(6, &str0("rr")),
+                    nla(42, &[1, 2, 3]),
+                    nla(13, &[9; 8]),
+                ],
+            ),
             nla(0x8000 | 50, &u32a(1, 5)),
-            nest(2, &[nla(1, &addr16("1.2.3.4")), be16a(2, 80), u32a(3, 3), u32a(4, 1), nla(77, &[7])]),
+            nest(
+                2,
+                &[
+                    nla(1, &addr16("1.2.3.4")),
+                    be16a(2, 80),
+                    u32a(3, 3),
+                    u32a(4, 1),
+                    nla(77, &[7]),
+                ],
+            ),
         ],
     );
     let m = round_trip(&bytes);
-    assert!(matches!(&m.attrs[1], IpvsAttr::Other(o) if netlink_packet_core::Nla::kind(o) == 0x8000 | 50));
-    let IpvsAttr::Service(s) = &m.attrs[0] else { panic!() };
-    assert_eq!(s.iter().filter(|a| matches!(a, SvcAttr::Other(_))).count(), 2);
-    assert!(service_from_attrs(s).is_ok(), "unknown attributes do not stop the conversion");
+    assert!(
+        matches!(&m.attrs[1], IpvsAttr::Other(o) if netlink_packet_core::Nla::kind(o) == 0x8000 | 50)
+    );
+    let IpvsAttr::Service(s) = &m.attrs[0] else {
+        panic!()
+    };
+    assert_eq!(
+        s.iter().filter(|a| matches!(a, SvcAttr::Other(_))).count(),
+        2
+    );
+    assert!(
+        service_from_attrs(s).is_ok(),
+        "unknown attributes do not stop the conversion"
+    );
 }
 
 #[test]
 fn requests_match_what_ipvsadm_sends() {
-    let key = ServiceKey::Addr { proto: Protocol::Tcp, addr: "10.0.0.1".parse().unwrap(), port: 80 };
+    let key = ServiceKey::Addr {
+        proto: Protocol::Tcp,
+        addr: "10.0.0.1".parse().unwrap(),
+        port: 80,
+    };
     let mut svc = ServiceConfig::new(key);
     svc.scheduler = "wrr".into();
     let mut g = GenlMessage::from_payload(request_for(&IpvsOp::AddService(svc)));
@@ -321,26 +487,66 @@ fn requests_match_what_ipvsadm_sends() {
         0x1 | 0x4,
         3,
         1,
-        &[nest(1, &[u16a(1, 2), u16a(2, 6), nla(3, &addr16("10.0.0.1")), be16a(4, 80), nla(6, &str0("wrr")), nla(7, &[0, 0, 0, 0, 255, 255, 255, 255]), u32a(8, 0), nla(9, &[255; 4])])],
+        &[nest(
+            1,
+            &[
+                u16a(1, 2),
+                u16a(2, 6),
+                nla(3, &addr16("10.0.0.1")),
+                be16a(4, 80),
+                nla(6, &str0("wrr")),
+                nla(7, &[0, 0, 0, 0, 255, 255, 255, 255]),
+                u32a(8, 0),
+                nla(9, &[255; 4]),
+            ],
+        )],
     );
     // The port field (4 bytes at 12..16) is the kernel's to fill; requests carry 0.
     let mut want = want;
     want[12..16].copy_from_slice(&0u32.to_ne_bytes());
     assert_eq!(bytes, want);
 
-    let d = DestConfig::new("192.168.10.11".parse().unwrap(), 80).with_fwd(FwdMethod::Masq).with_weight(4);
+    let d = DestConfig::new("192.168.10.11".parse().unwrap(), 80)
+        .with_fwd(FwdMethod::Masq)
+        .with_weight(4);
     let m = request_for(&IpvsOp::AddDest(key, d));
     assert_eq!(m.cmd, IpvsCmd::NewDest);
     let mut out = vec![0; m.buffer_len()];
     m.emit(&mut out);
     let want = [
-        nest(1, &[u16a(1, 2), u16a(2, 6), nla(3, &addr16("10.0.0.1")), be16a(4, 80)]),
-        nest(2, &[nla(1, &addr16("192.168.10.11")), be16a(2, 80), u32a(3, 0), u32a(4, 4), nla(13, &[0]), be16a(14, 0), u16a(15, 0), u32a(5, 0), u32a(6, 0), u16a(11, 2)]),
+        nest(
+            1,
+            &[
+                u16a(1, 2),
+                u16a(2, 6),
+                nla(3, &addr16("10.0.0.1")),
+                be16a(4, 80),
+            ],
+        ),
+        nest(
+            2,
+            &[
+                nla(1, &addr16("192.168.10.11")),
+                be16a(2, 80),
+                u32a(3, 0),
+                u32a(4, 4),
+                nla(13, &[0]),
+                be16a(14, 0),
+                u16a(15, 0),
+                u32a(5, 0),
+                u32a(6, 0),
+                u16a(11, 2),
+            ],
+        ),
     ]
     .concat();
     assert_eq!(out, want);
 
-    let m = request_for(&IpvsOp::SetTimeouts(Timeouts { tcp: 600, tcp_fin: 0, udp: 0 }));
+    let m = request_for(&IpvsOp::SetTimeouts(Timeouts {
+        tcp: 600,
+        tcp_fin: 0,
+        udp: 0,
+    }));
     assert_eq!((m.cmd, m.attrs.len()), (IpvsCmd::SetConfig, 3));
     assert_eq!(request_for(&IpvsOp::Flush).cmd, IpvsCmd::Flush);
     let m = request_for(&IpvsOp::StopDaemon(SyncState::Backup));
@@ -349,10 +555,29 @@ fn requests_match_what_ipvsadm_sends() {
 
 #[test]
 fn acks_errors_and_done() {
-    let ack = nlmsg(2, 0, 5, &[0, 0, 0, 0].iter().chain(&[0u8; 16]).copied().collect::<Vec<_>>());
+    let ack = nlmsg(
+        2,
+        0,
+        5,
+        &[0, 0, 0, 0]
+            .iter()
+            .chain(&[0u8; 16])
+            .copied()
+            .collect::<Vec<_>>(),
+    );
     let r: Vec<Reply<IpvsMessage>> = parse_datagram(&ack, 5, FAMILY).unwrap();
     assert_eq!(r, vec![Reply::Ack]);
-    let eexist = nlmsg(2, 0, 5, &(-17i32).to_ne_bytes().iter().chain(&[0u8; 16]).copied().collect::<Vec<_>>());
+    let eexist = nlmsg(
+        2,
+        0,
+        5,
+        &(-17i32)
+            .to_ne_bytes()
+            .iter()
+            .chain(&[0u8; 16])
+            .copied()
+            .collect::<Vec<_>>(),
+    );
     let r: Vec<Reply<IpvsMessage>> = parse_datagram(&eexist, 5, FAMILY).unwrap();
     assert_eq!(r, vec![Reply::Error(17)]);
     // A dump: two messages and DONE in one datagram; a stale message of another request is skipped.
@@ -369,23 +594,55 @@ fn acks_errors_and_done() {
 
 #[test]
 fn family_resolution_reply() {
-    let ops = nest(6, &[nest(1, &[u32a(1, 1), u32a(2, 0x0b)]), nest(2, &[u32a(1, 4), u32a(2, 0x0d)])]);
+    let ops = nest(
+        6,
+        &[
+            nest(1, &[u32a(1, 1), u32a(2, 0x0b)]),
+            nest(2, &[u32a(1, 4), u32a(2, 0x0d)]),
+        ],
+    );
     let reply = genl_msg(
         16,
         0,
         1,
         1, // CTRL_CMD_NEWFAMILY
-        &[nla(2, &str0("IPVS")), u16a(1, FAMILY), u32a(3, 1), u32a(4, 0), u32a(5, 6), ops, nla(99, &[1, 2, 3, 4])],
+        &[
+            nla(2, &str0("IPVS")),
+            u16a(1, FAMILY),
+            u32a(3, 1),
+            u32a(4, 0),
+            u32a(5, 6),
+            ops,
+            nla(99, &[1, 2, 3, 4]),
+        ],
     );
     let r: Vec<Reply<FamilyInfo>> = parse_datagram(&reply, 1, 16).unwrap();
-    let [Reply::Message(f)] = r.as_slice() else { panic!("{r:?}") };
-    assert_eq!((f.id, f.name.as_str(), f.version, f.max_attr), (FAMILY, "IPVS", 1, 6));
+    let [Reply::Message(f)] = r.as_slice() else {
+        panic!("{r:?}")
+    };
+    assert_eq!(
+        (f.id, f.name.as_str(), f.version, f.max_attr),
+        (FAMILY, "IPVS", 1, 6)
+    );
     // A reply without the id is an error.
     let bad = genl_msg(16, 0, 1, 1, &[nla(2, &str0("IPVS"))]);
     assert!(parse_datagram::<FamilyInfo>(&bad, 1, 16).is_err());
     // ENOENT from the controller: the family is not registered.
-    let enoent = nlmsg(2, 0, 1, &(-2i32).to_ne_bytes().iter().chain(&[0u8; 16]).copied().collect::<Vec<_>>());
-    assert_eq!(parse_datagram::<FamilyInfo>(&enoent, 1, 16).unwrap(), vec![Reply::Error(2)]);
+    let enoent = nlmsg(
+        2,
+        0,
+        1,
+        &(-2i32)
+            .to_ne_bytes()
+            .iter()
+            .chain(&[0u8; 16])
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        parse_datagram::<FamilyInfo>(&enoent, 1, 16).unwrap(),
+        vec![Reply::Error(2)]
+    );
 }
 
 #[test]
@@ -398,17 +655,31 @@ fn truncated_and_malformed_replies_are_errors() {
     // Wrong sizes for typed attributes.
     let bad_port = genl_msg(FAMILY, 2, 7, 1, &[nest(1, &[u16a(1, 2), u32a(4, 80)])]);
     assert!(parse_datagram::<IpvsMessage>(&bad_port, 7, FAMILY).is_err());
-    let bad_counter = genl_msg(FAMILY, 2, 7, 1, &[nest(1, &[nest(10, &[nla(1, &[1, 2, 3])])])]);
+    let bad_counter = genl_msg(
+        FAMILY,
+        2,
+        7,
+        1,
+        &[nest(1, &[nest(10, &[nla(1, &[1, 2, 3])])])],
+    );
     assert!(parse_datagram::<IpvsMessage>(&bad_counter, 7, FAMILY).is_err());
     // An attribute length running past its nest.
     let mut bad_len = service_dump();
     bad_len[20 + 4] = 0xff; // first attribute inside the SERVICE nest
     assert!(parse_datagram::<IpvsMessage>(&bad_len, 7, FAMILY).is_err());
     // Semantically wrong content: unknown address family, no scheduler.
-    let odd = genl_msg(FAMILY, 2, 7, 1, &[nest(1, &[u16a(1, 7), u32a(5, 1), nla(6, &str0("rr"))])]);
+    let odd = genl_msg(
+        FAMILY,
+        2,
+        7,
+        1,
+        &[nest(1, &[u16a(1, 7), u32a(5, 1), nla(6, &str0("rr"))])],
+    );
     let r = parse_datagram::<IpvsMessage>(&odd, 7, FAMILY).unwrap();
     let Reply::Message(m) = &r[0] else { panic!() };
-    let IpvsAttr::Service(s) = &m.attrs[0] else { panic!() };
+    let IpvsAttr::Service(s) = &m.attrs[0] else {
+        panic!()
+    };
     assert!(service_from_attrs(s).is_err());
 }
 

@@ -8,7 +8,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 fn exact<const N: usize>(what: &str, v: &[u8]) -> Result<[u8; N], DecodeError> {
     v.try_into().map_err(|_| {
-        DecodeError::from(format!("{what}: expected {N} bytes of payload, got {}", v.len()))
+        DecodeError::from(format!(
+            "{what}: expected {N} bytes of payload, got {}",
+            v.len()
+        ))
     })
 }
 
@@ -102,7 +105,10 @@ impl InetAddr {
         }
         let mut bytes = [0u8; 16];
         bytes[..v.len()].copy_from_slice(v);
-        Ok(InetAddr { bytes, len: v.len() as u8 })
+        Ok(InetAddr {
+            bytes,
+            len: v.len() as u8,
+        })
     }
 
     pub fn as_bytes(&self) -> &[u8] {

@@ -2,11 +2,17 @@ use super::*;
 use lvslab_sim::admin::{Protocol, Timeouts, TunCsum};
 
 fn key(vip: &str, port: u16) -> ServiceKey {
-    ServiceKey::Addr { proto: Protocol::Tcp, addr: vip.parse().unwrap(), port }
+    ServiceKey::Addr {
+        proto: Protocol::Tcp,
+        addr: vip.parse().unwrap(),
+        port,
+    }
 }
 
 fn dest(ip: &str, w: i32) -> DestConfig {
-    DestConfig::new(ip.parse().unwrap(), 80).with_fwd(FwdMethod::Masq).with_weight(w)
+    DestConfig::new(ip.parse().unwrap(), 80)
+        .with_fwd(FwdMethod::Masq)
+        .with_weight(w)
 }
 
 fn service(k: ServiceKey, sched: &str, dests: Vec<DestConfig>) -> VirtualService {
@@ -16,7 +22,10 @@ fn service(k: ServiceKey, sched: &str, dests: Vec<DestConfig>) -> VirtualService
 }
 
 fn table(services: Vec<VirtualService>) -> LvsConfig {
-    LvsConfig { services, ..LvsConfig::default() }
+    LvsConfig {
+        services,
+        ..LvsConfig::default()
+    }
 }
 
 /// The NAT demo of the ground truth: rs1 w4, rs2 w3, rs3 w2 added in that order, so the
@@ -25,7 +34,11 @@ fn nat_demo() -> LvsConfig {
     table(vec![service(
         key("10.0.0.1", 80),
         "wrr",
-        vec![dest("192.168.10.13", 2), dest("192.168.10.12", 3), dest("192.168.10.11", 4)],
+        vec![
+            dest("192.168.10.13", 2),
+            dest("192.168.10.12", 3),
+            dest("192.168.10.11", 4),
+        ],
     )])
 }
 
@@ -40,7 +53,15 @@ fn identical_tables_give_an_empty_plan() {
     let t = nat_demo();
     assert!(plan(&t, &t, false).is_empty());
     assert!(plan(&t, &t, true).is_empty());
-    assert!(plan_with(&t, &t, PlanOptions { prune: true, exact_order: true }).is_empty());
+    assert!(plan_with(
+        &t,
+        &t,
+        PlanOptions {
+            prune: true,
+            exact_order: true
+        }
+    )
+    .is_empty());
 }
 
 #[test]
@@ -65,8 +86,17 @@ fn only_what_differs_is_edited() {
     let mut want = nat_demo();
     want.services[0].dests[1].weight = 5;
     let p = plan(&live, &want, false);
-    assert_eq!(p.ops, vec![IpvsOp::EditDest(key("10.0.0.1", 80), dest("192.168.10.12", 5))]);
-    assert_eq!(p.to_string(), "~ -e -t 10.0.0.1:80 -r 192.168.10.12:80 -m -w 5\n");
+    assert_eq!(
+        p.ops,
+        vec![IpvsOp::EditDest(
+            key("10.0.0.1", 80),
+            dest("192.168.10.12", 5)
+        )]
+    );
+    assert_eq!(
+        p.to_string(),
+        "~ -e -t 10.0.0.1:80 -r 192.168.10.12:80 -m -w 5\n"
+    );
 
     let mut want = nat_demo();
     want.services[0].config.scheduler = "wlc".into();
@@ -96,17 +126,41 @@ fn order_that_needs_reinsertion_is_reported_or_fixed_with_exact_order() {
     let mut want = nat_demo();
     want.services[0].dests.reverse(); // rs1, rs2, rs3
     let p = plan(&live, &want, false);
-    assert!(p.is_empty(), "same dests, only order differs: nothing is deleted");
+    assert!(
+        p.is_empty(),
+        "same dests, only order differs: nothing is deleted"
+    );
     assert_eq!(p.order_differs, vec![key("10.0.0.1", 80)]);
 
-    let p = plan_with(&live, &want, PlanOptions { prune: false, exact_order: true });
+    let p = plan_with(
+        &live,
+        &want,
+        PlanOptions {
+            prune: false,
+            exact_order: true,
+        },
+    );
     let got = run(&live, &p);
     assert_eq!(got, want);
     // The live list is rs3, rs2, rs1; the wanted tail "rs3" already stands last in the right
     // place, so only rs1 and rs2 are moved.
-    assert_eq!(p.ops.iter().filter(|o| matches!(o, IpvsOp::DelDest { .. })).count(), 2);
+    assert_eq!(
+        p.ops
+            .iter()
+            .filter(|o| matches!(o, IpvsOp::DelDest { .. }))
+            .count(),
+        2
+    );
     assert!(p.order_differs.is_empty());
-    assert!(plan_with(&got, &want, PlanOptions { prune: false, exact_order: true }).is_empty());
+    assert!(plan_with(
+        &got,
+        &want,
+        PlanOptions {
+            prune: false,
+            exact_order: true
+        }
+    )
+    .is_empty());
 }
 
 #[test]
@@ -131,7 +185,11 @@ fn unwanted_services_are_deleted_only_with_prune_and_a_changed_key_is_delete_plu
 fn timeouts_and_daemons() {
     let live = nat_demo();
     let mut want = nat_demo();
-    want.timeouts = Timeouts { tcp: 600, tcp_fin: 120, udp: 300 };
+    want.timeouts = Timeouts {
+        tcp: 600,
+        tcp_fin: 120,
+        udp: 300,
+    };
     let d = SyncDaemonConfig {
         state: SyncState::Master,
         mcast_ifn: "eth0".into(),
@@ -153,8 +211,13 @@ fn timeouts_and_daemons() {
     running.daemons[0].mcast_ttl = Some(1);
     assert!(plan(&running, &want, true).is_empty());
     // A daemon that is not wanted is stopped only with prune.
-    assert!(plan(&running, &nat_demo(), false).ops.iter().all(|o| !matches!(o, IpvsOp::StopDaemon(_))));
-    assert!(plan(&running, &nat_demo(), true).ops.contains(&IpvsOp::StopDaemon(SyncState::Master)));
+    assert!(plan(&running, &nat_demo(), false)
+        .ops
+        .iter()
+        .all(|o| !matches!(o, IpvsOp::StopDaemon(_))));
+    assert!(plan(&running, &nat_demo(), true)
+        .ops
+        .contains(&IpvsOp::StopDaemon(SyncState::Master)));
 }
 
 #[test]
@@ -187,7 +250,10 @@ fn ipvsadm_syntax_of_every_kind_of_operation() {
         format_op(&IpvsOp::AddDest(key("10.0.0.3", 80), gue)),
         "-a -t 10.0.0.3:80 -r 10.0.0.11:80 -i -w 1 -x 100 -y 50 --tun-type gue --tun-port 6080 --tun-csum"
     );
-    let fw = ServiceKey::Fwmark { mark: 1, family: Family::Inet6 };
+    let fw = ServiceKey::Fwmark {
+        mark: 1,
+        family: Family::Inet6,
+    };
     assert_eq!(format_op(&IpvsOp::DelService(fw)), "-D -f 1 -6");
     let mut udp = ServiceConfig::new(ServiceKey::Addr {
         proto: Protocol::Udp,
@@ -196,10 +262,16 @@ fn ipvsadm_syntax_of_every_kind_of_operation() {
     });
     udp.scheduler = "ovf".into();
     udp.flags = svc_flags::ONEPACKET;
-    assert_eq!(format_op(&IpvsOp::EditService(udp)), "-E -u 10.0.0.5:53 -s ovf -o");
+    assert_eq!(
+        format_op(&IpvsOp::EditService(udp)),
+        "-E -u 10.0.0.5:53 -s ovf -o"
+    );
     assert_eq!(format_op(&IpvsOp::Flush), "-C");
     assert_eq!(format_op(&IpvsOp::Zero(Some(k))), "-Z -t 10.0.0.2:443");
-    assert_eq!(format_op(&IpvsOp::StopDaemon(SyncState::Backup)), "--stop-daemon backup");
+    assert_eq!(
+        format_op(&IpvsOp::StopDaemon(SyncState::Backup)),
+        "--stop-daemon backup"
+    );
     assert_eq!(op_sign(&IpvsOp::Flush), '-');
 }
 

@@ -69,8 +69,15 @@ impl Family {
 /// How a virtual service is identified: address + port + protocol, or a firewall mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ServiceKey {
-    Addr { proto: Protocol, addr: IpAddr, port: u16 },
-    Fwmark { mark: u32, family: Family },
+    Addr {
+        proto: Protocol,
+        addr: IpAddr,
+        port: u16,
+    },
+    Fwmark {
+        mark: u32,
+        family: Family,
+    },
 }
 
 impl ServiceKey {
@@ -162,7 +169,14 @@ impl ServiceConfig {
             Family::Inet => 0xffff_ffff,
             Family::Inet6 => 128,
         };
-        ServiceConfig { key, scheduler: "wlc".into(), flags: 0, timeout: 0, netmask, pe_name: None }
+        ServiceConfig {
+            key,
+            scheduler: "wlc".into(),
+            flags: 0,
+            timeout: 0,
+            netmask,
+            pe_name: None,
+        }
     }
     pub fn persistent(&self) -> bool {
         self.flags & svc_flags::PERSISTENT != 0
@@ -230,7 +244,9 @@ impl FwdMethod {
     }
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TunType {
     #[default]
@@ -265,7 +281,9 @@ impl TunType {
 }
 
 /// Tunnel checksum option (IPVS_DEST_ATTR_TUN_FLAGS).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TunCsum {
     #[default]
@@ -355,7 +373,11 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { tcp: 900, tcp_fin: 120, udp: 300 }
+        Timeouts {
+            tcp: 900,
+            tcp_fin: 120,
+            udp: 300,
+        }
     }
 }
 
@@ -408,7 +430,11 @@ pub enum IpvsOp {
     Flush,
     AddDest(ServiceKey, DestConfig),
     EditDest(ServiceKey, DestConfig),
-    DelDest { service: ServiceKey, addr: IpAddr, port: u16 },
+    DelDest {
+        service: ServiceKey,
+        addr: IpAddr,
+        port: u16,
+    },
     /// `--set`: a zero field leaves that timeout unchanged.
     SetTimeouts(Timeouts),
     /// `-Z`: zero the statistics of one service or of everything.
@@ -443,17 +469,18 @@ impl IpvsError {
     pub fn errno(&self) -> i32 {
         match self {
             IpvsError::ServiceExists | IpvsError::DestExists => 17, // EEXIST
-            IpvsError::NoService => 3,                               // ESRCH
-            IpvsError::NoDest | IpvsError::NoScheduler => 2,         // ENOENT
-            IpvsError::Invalid(_) | IpvsError::Daemon(_) => 22,      // EINVAL
-            IpvsError::Range(_) => 34,                               // ERANGE
+            IpvsError::NoService => 3,                              // ESRCH
+            IpvsError::NoDest | IpvsError::NoScheduler => 2,        // ENOENT
+            IpvsError::Invalid(_) | IpvsError::Daemon(_) => 22,     // EINVAL
+            IpvsError::Range(_) => 34,                              // ERANGE
         }
     }
 }
 
 /// Every scheduler the kernel ships (names as `-s` takes them).
-pub const SCHEDULERS: [&str; 14] =
-    ["rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos", "dh", "sh", "mh", "lblc", "lblcr"];
+pub const SCHEDULERS: [&str; 14] = [
+    "rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "twos", "dh", "sh", "mh", "lblc", "lblcr",
+];
 
 impl LvsConfig {
     pub fn service(&self, key: &ServiceKey) -> Option<&VirtualService> {
@@ -478,7 +505,10 @@ impl LvsConfig {
                 }
                 let mut cfg = cfg.clone();
                 cfg.flags &= svc_flags::USER_MASK;
-                self.services.push(VirtualService { config: cfg, dests: Vec::new() });
+                self.services.push(VirtualService {
+                    config: cfg,
+                    dests: Vec::new(),
+                });
                 Ok(())
             }
             IpvsOp::EditService(cfg) => {
@@ -505,7 +535,11 @@ impl LvsConfig {
             IpvsOp::AddDest(key, d) => {
                 let svc = self.service_mut(key).ok_or(IpvsError::NoService)?;
                 validate_dest(&svc.config, d)?;
-                if svc.dests.iter().any(|x| x.addr == d.addr && x.port == d.port) {
+                if svc
+                    .dests
+                    .iter()
+                    .any(|x| x.addr == d.addr && x.port == d.port)
+                {
                     return Err(IpvsError::DestExists);
                 }
                 svc.dests.insert(0, d.clone());
@@ -522,7 +556,11 @@ impl LvsConfig {
                 *slot = d.clone();
                 Ok(())
             }
-            IpvsOp::DelDest { service, addr, port } => {
+            IpvsOp::DelDest {
+                service,
+                addr,
+                port,
+            } => {
                 let svc = self.service_mut(service).ok_or(IpvsError::NoService)?;
                 let before = svc.dests.len();
                 svc.dests.retain(|x| !(x.addr == *addr && x.port == *port));
@@ -600,7 +638,9 @@ fn validate_service(cfg: &ServiceConfig) -> Result<(), IpvsError> {
         }
     }
     if cfg.key.family() == Family::Inet6 && !(1..=128).contains(&cfg.netmask) {
-        return Err(IpvsError::Invalid("IPv6 persistence prefix must be 1..128".into()));
+        return Err(IpvsError::Invalid(
+            "IPv6 persistence prefix must be 1..128".into(),
+        ));
     }
     Ok(())
 }
@@ -610,10 +650,14 @@ fn validate_dest(svc: &ServiceConfig, d: &DestConfig) -> Result<(), IpvsError> {
         return Err(IpvsError::Range("weight must not be negative".into()));
     }
     if d.l_threshold > d.u_threshold && d.u_threshold != 0 {
-        return Err(IpvsError::Range("lower threshold above upper threshold".into()));
+        return Err(IpvsError::Range(
+            "lower threshold above upper threshold".into(),
+        ));
     }
     if Family::of(&d.addr) != svc.key.family() && d.fwd != FwdMethod::Tunnel {
-        return Err(IpvsError::Invalid("a dest of another address family needs tunnelling".into()));
+        return Err(IpvsError::Invalid(
+            "a dest of another address family needs tunnelling".into(),
+        ));
     }
     if d.tun_type == TunType::Gue && d.fwd == FwdMethod::Tunnel && d.tun_port == 0 {
         return Err(IpvsError::Invalid("GUE tunnels need a port".into()));
@@ -626,17 +670,30 @@ mod tests {
     use super::*;
 
     fn key() -> ServiceKey {
-        ServiceKey::Addr { proto: Protocol::Tcp, addr: "10.0.0.1".parse().unwrap(), port: 80 }
+        ServiceKey::Addr {
+            proto: Protocol::Tcp,
+            addr: "10.0.0.1".parse().unwrap(),
+            port: 80,
+        }
     }
 
     #[test]
     fn dests_are_kept_newest_first_and_to_ops_rebuilds_the_order() {
         let mut c = LvsConfig::default();
-        c.apply(&IpvsOp::AddService(ServiceConfig::new(key()))).unwrap();
+        c.apply(&IpvsOp::AddService(ServiceConfig::new(key())))
+            .unwrap();
         for h in ["192.168.10.12", "192.168.10.13", "192.168.10.11"] {
-            c.apply(&IpvsOp::AddDest(key(), DestConfig::new(h.parse().unwrap(), 80))).unwrap();
+            c.apply(&IpvsOp::AddDest(
+                key(),
+                DestConfig::new(h.parse().unwrap(), 80),
+            ))
+            .unwrap();
         }
-        let order: Vec<String> = c.services[0].dests.iter().map(|d| d.addr.to_string()).collect();
+        let order: Vec<String> = c.services[0]
+            .dests
+            .iter()
+            .map(|d| d.addr.to_string())
+            .collect();
         assert_eq!(order, ["192.168.10.11", "192.168.10.13", "192.168.10.12"]);
         let mut d = LvsConfig::default();
         for op in c.to_ops() {
@@ -650,19 +707,39 @@ mod tests {
         let mut c = LvsConfig::default();
         let mut s = ServiceConfig::new(key());
         c.apply(&IpvsOp::AddService(s.clone())).unwrap();
-        assert_eq!(c.apply(&IpvsOp::AddService(s.clone())), Err(IpvsError::ServiceExists));
+        assert_eq!(
+            c.apply(&IpvsOp::AddService(s.clone())),
+            Err(IpvsError::ServiceExists)
+        );
         s.scheduler = "bogus".into();
-        assert_eq!(c.apply(&IpvsOp::EditService(s)), Err(IpvsError::NoScheduler));
+        assert_eq!(
+            c.apply(&IpvsOp::EditService(s)),
+            Err(IpvsError::NoScheduler)
+        );
         let d = DestConfig::new("1.2.3.4".parse().unwrap(), 80);
         c.apply(&IpvsOp::AddDest(key(), d.clone())).unwrap();
-        assert_eq!(c.apply(&IpvsOp::AddDest(key(), d)), Err(IpvsError::DestExists));
-        let other = ServiceKey::Addr { proto: Protocol::Tcp, addr: "10.0.0.9".parse().unwrap(), port: 80 };
         assert_eq!(
-            c.apply(&IpvsOp::AddDest(other, DestConfig::new("1.2.3.4".parse().unwrap(), 80))),
+            c.apply(&IpvsOp::AddDest(key(), d)),
+            Err(IpvsError::DestExists)
+        );
+        let other = ServiceKey::Addr {
+            proto: Protocol::Tcp,
+            addr: "10.0.0.9".parse().unwrap(),
+            port: 80,
+        };
+        assert_eq!(
+            c.apply(&IpvsOp::AddDest(
+                other,
+                DestConfig::new("1.2.3.4".parse().unwrap(), 80)
+            )),
             Err(IpvsError::NoService)
         );
         assert_eq!(
-            c.apply(&IpvsOp::DelDest { service: key(), addr: "9.9.9.9".parse().unwrap(), port: 80 }),
+            c.apply(&IpvsOp::DelDest {
+                service: key(),
+                addr: "9.9.9.9".parse().unwrap(),
+                port: 80
+            }),
             Err(IpvsError::NoDest)
         );
     }

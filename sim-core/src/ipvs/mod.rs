@@ -192,13 +192,22 @@ impl Ipvs {
         self.config.apply(op)?;
         match op {
             IpvsOp::AddService(cfg) => {
-                let sched = sched::new_scheduler(&cfg.scheduler, now).ok_or(IpvsError::NoScheduler)?;
-                self.services.insert(cfg.key, ServiceRt { sched, dest_ids: Vec::new(), stats: Default::default() });
+                let sched =
+                    sched::new_scheduler(&cfg.scheduler, now).ok_or(IpvsError::NoScheduler)?;
+                self.services.insert(
+                    cfg.key,
+                    ServiceRt {
+                        sched,
+                        dest_ids: Vec::new(),
+                        stats: Default::default(),
+                    },
+                );
             }
             IpvsOp::EditService(cfg) => {
                 if let Some(rt) = self.services.get_mut(&cfg.key) {
                     if rt.sched.name() != cfg.scheduler {
-                        rt.sched = sched::new_scheduler(&cfg.scheduler, now).ok_or(IpvsError::NoScheduler)?;
+                        rt.sched = sched::new_scheduler(&cfg.scheduler, now)
+                            .ok_or(IpvsError::NoScheduler)?;
                     }
                 }
             }
@@ -216,19 +225,31 @@ impl Ipvs {
                     rt.dest_ids.clone()
                 };
                 let v = self.views(key, &views);
-                self.services.get_mut(key).unwrap().sched.dests_changed(&v, DestChange::Added(id));
+                self.services
+                    .get_mut(key)
+                    .unwrap()
+                    .sched
+                    .dests_changed(&v, DestChange::Added(id));
             }
             IpvsOp::EditDest(key, d) => {
                 let ids = self.services[key].dest_ids.clone();
                 let pos = self.dest_pos(key, d.addr, d.port);
                 let v = self.views(key, &ids);
                 if let Some(p) = pos {
-                    self.services.get_mut(key).unwrap().sched.dests_changed(&v, DestChange::Edited(ids[p]));
+                    self.services
+                        .get_mut(key)
+                        .unwrap()
+                        .sched
+                        .dests_changed(&v, DestChange::Edited(ids[p]));
                 }
             }
             IpvsOp::DelDest { service, .. } => {
                 // The config already dropped it; find the id that is no longer listed.
-                let cfg_len = self.config.service(service).map(|s| s.dests.len()).unwrap_or(0);
+                let cfg_len = self
+                    .config
+                    .service(service)
+                    .map(|s| s.dests.len())
+                    .unwrap_or(0);
                 let rt = self.services.get_mut(service).unwrap();
                 if rt.dest_ids.len() > cfg_len {
                     // Positions line up with config order except the removed one.
@@ -242,10 +263,18 @@ impl Ipvs {
                     }
                     let i = removed.unwrap_or(rt.dest_ids.len() - 1);
                     let id = rt.dest_ids.remove(i);
-                    let prev = if i == 0 { None } else { Some(rt.dest_ids[i - 1]) };
+                    let prev = if i == 0 {
+                        None
+                    } else {
+                        Some(rt.dest_ids[i - 1])
+                    };
                     let ids = rt.dest_ids.clone();
                     let v = self.views(service, &ids);
-                    self.services.get_mut(service).unwrap().sched.dests_changed(&v, DestChange::Deleted { id, prev });
+                    self.services
+                        .get_mut(service)
+                        .unwrap()
+                        .sched
+                        .dests_changed(&v, DestChange::Deleted { id, prev });
                 }
             }
             _ => {}
@@ -254,11 +283,19 @@ impl Ipvs {
     }
 
     fn dest_pos(&self, key: &ServiceKey, addr: IpAddr, port: u16) -> Option<usize> {
-        self.config.service(key)?.dests.iter().position(|d| d.addr == addr && d.port == port)
+        self.config
+            .service(key)?
+            .dests
+            .iter()
+            .position(|d| d.addr == addr && d.port == port)
     }
 
     fn views(&self, key: &ServiceKey, ids: &[DestId]) -> Vec<DestView> {
-        let cfg = self.config.service(key).map(|s| s.dests.as_slice()).unwrap_or(&[]);
+        let cfg = self
+            .config
+            .service(key)
+            .map(|s| s.dests.as_slice())
+            .unwrap_or(&[]);
         ids.iter()
             .zip(cfg.iter())
             .map(|(id, d)| {
@@ -286,17 +323,32 @@ impl Ipvs {
 
     /// LOCAL_IN hook: a packet addressed to this director.
     pub fn in_packet(&mut self, now: SimTime, pkt: &Ipv4Packet) -> IpvsIn {
-        let Some((sport, dport)) = pkt.ports() else { return IpvsIn::Pass };
+        let Some((sport, dport)) = pkt.ports() else {
+            return IpvsIn::Pass;
+        };
         let proto = pkt.protocol();
-        let key = ConnKey { proto, caddr: IpAddr::V4(pkt.src), cport: sport, vaddr: IpAddr::V4(pkt.dst), vport: dport };
-        let syn = pkt.tcp().map(|t| t.flags.syn() && !t.flags.ack()).unwrap_or(true);
+        let key = ConnKey {
+            proto,
+            caddr: IpAddr::V4(pkt.src),
+            cport: sport,
+            vaddr: IpAddr::V4(pkt.dst),
+            vport: dport,
+        };
+        let syn = pkt
+            .tcp()
+            .map(|t| t.flags.syn() && !t.flags.ack())
+            .unwrap_or(true);
         if !self.conns.contains_key(&key) {
             let p = match proto {
                 6 => Protocol::Tcp,
                 17 => Protocol::Udp,
                 _ => return IpvsIn::Pass,
             };
-            let skey = ServiceKey::Addr { proto: p, addr: IpAddr::V4(pkt.dst), port: dport };
+            let skey = ServiceKey::Addr {
+                proto: p,
+                addr: IpAddr::V4(pkt.dst),
+                port: dport,
+            };
             if !self.services.contains_key(&skey) {
                 return IpvsIn::Pass;
             }
@@ -305,7 +357,13 @@ impl Ipvs {
             }
             let ids = self.services[&skey].dest_ids.clone();
             let views = self.views(&skey, &ids);
-            let input = SchedInput { saddr: key.caddr, sport, daddr: key.vaddr, dport, protocol: proto };
+            let input = SchedInput {
+                saddr: key.caddr,
+                sport,
+                daddr: key.vaddr,
+                dport,
+                protocol: proto,
+            };
             let rt = self.services.get_mut(&skey).unwrap();
             let choice = rt.sched.schedule(now, &views, &input, &mut self.rng);
             let id = match choice {
@@ -338,13 +396,23 @@ impl Ipvs {
             drt.active += 1;
             self.conns.insert(
                 key,
-                Conn { key, dest: id, daddr: d.addr, dport: d.port, fwd: d.fwd, state: "SYN_RECV", expires: now + SimDuration::from_secs(60) },
+                Conn {
+                    key,
+                    dest: id,
+                    daddr: d.addr,
+                    dport: d.port,
+                    fwd: d.fwd,
+                    state: "SYN_RECV",
+                    expires: now + SimDuration::from_secs(60),
+                },
             );
         }
         let conn = self.conns.get_mut(&key).unwrap();
         conn.expires = now + SimDuration::from_secs(900);
         let mut out = pkt.clone();
-        let IpAddr::V4(rip) = conn.daddr else { return IpvsIn::Drop("ipvs: IPv6 real server".into()) };
+        let IpAddr::V4(rip) = conn.daddr else {
+            return IpvsIn::Drop("ipvs: IPv6 real server".into());
+        };
         if conn.fwd == FwdMethod::Masq {
             out.dst = rip;
             let dp = conn.dport;
@@ -357,12 +425,19 @@ impl Ipvs {
         let drt = self.dests.get_mut(&conn.dest).unwrap();
         drt.stats.inpkts += 1;
         drt.stats.inbytes += pkt.total_len() as u64;
-        IpvsIn::Forward(Box::new(Xmit { method: conn.fwd, packet: out, rip, tun_type: TunType::Ipip }))
+        IpvsIn::Forward(Box::new(Xmit {
+            method: conn.fwd,
+            packet: out,
+            rip,
+            tun_type: TunType::Ipip,
+        }))
     }
 
     /// FORWARD hook: a packet routed through this director (NAT replies are rewritten).
     pub fn out_packet(&mut self, _now: SimTime, pkt: &mut Ipv4Packet) -> IpvsOut {
-        let Some((sport, dport)) = pkt.ports() else { return IpvsOut::Pass };
+        let Some((sport, dport)) = pkt.ports() else {
+            return IpvsOut::Pass;
+        };
         let proto = pkt.protocol();
         let found = self.conns.values().find(|c| {
             c.fwd == FwdMethod::Masq
@@ -373,7 +448,9 @@ impl Ipvs {
                 && c.dport == sport
         });
         let Some(c) = found else { return IpvsOut::Pass };
-        let (IpAddr::V4(v), vport, dest) = (c.key.vaddr, c.key.vport, c.dest) else { return IpvsOut::Pass };
+        let (IpAddr::V4(v), vport, dest) = (c.key.vaddr, c.key.vport, c.dest) else {
+            return IpvsOut::Pass;
+        };
         pkt.src = v;
         pkt.set_ports(vport, dport);
         let drt = self.dests.get_mut(&dest).unwrap();
@@ -389,7 +466,12 @@ impl Ipvs {
 
     /// Expires connections whose timers ran out, and runs periodic work.
     pub fn on_timer(&mut self, now: SimTime) {
-        let expired: Vec<ConnKey> = self.conns.values().filter(|c| c.expires <= now).map(|c| c.key).collect();
+        let expired: Vec<ConnKey> = self
+            .conns
+            .values()
+            .filter(|c| c.expires <= now)
+            .map(|c| c.key)
+            .collect();
         for k in expired {
             if let Some(c) = self.conns.remove(&k) {
                 if let Some(d) = self.dests.get_mut(&c.dest) {
@@ -416,7 +498,13 @@ impl Ipvs {
                 s.stats = rt.stats;
                 for (d, id) in s.dests.iter_mut().zip(rt.dest_ids.iter()) {
                     let drt = &self.dests[id];
-                    *d = DestSnapshot { config: d.config.clone(), active: drt.active, inactive: drt.inactive, persistent: 0, stats: drt.stats };
+                    *d = DestSnapshot {
+                        config: d.config.clone(),
+                        active: drt.active,
+                        inactive: drt.inactive,
+                        persistent: 0,
+                        stats: drt.stats,
+                    };
                 }
             }
         }
@@ -424,7 +512,11 @@ impl Ipvs {
             .conns
             .values()
             .map(|c| ConnSnapshot {
-                protocol: if c.key.proto == 6 { "TCP".into() } else { "UDP".into() },
+                protocol: if c.key.proto == 6 {
+                    "TCP".into()
+                } else {
+                    "UDP".into()
+                },
                 caddr: c.key.caddr,
                 cport: c.key.cport,
                 vaddr: c.key.vaddr,
@@ -439,7 +531,14 @@ impl Ipvs {
             })
             .collect();
         snap.total = self.total;
-        let _ = ServiceSnapshot { config: crate::admin::ServiceConfig::new(ServiceKey::Fwmark { mark: 0, family: crate::admin::Family::Inet }), stats: StatsSnapshot::default(), dests: vec![] };
+        let _ = ServiceSnapshot {
+            config: crate::admin::ServiceConfig::new(ServiceKey::Fwmark {
+                mark: 0,
+                family: crate::admin::Family::Inet,
+            }),
+            stats: StatsSnapshot::default(),
+            dests: vec![],
+        };
         snap
     }
 }

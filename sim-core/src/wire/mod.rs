@@ -31,7 +31,11 @@ impl MacAddr {
 impl fmt::Display for MacAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
-        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            b[0], b[1], b[2], b[3], b[4], b[5]
+        )
     }
 }
 impl fmt::Debug for MacAddr {
@@ -44,7 +48,9 @@ impl std::str::FromStr for MacAddr {
     fn from_str(s: &str) -> Result<Self, String> {
         let parts: Vec<&str> = s.split(':').collect();
         if parts.len() != 6 {
-            return Err(format!("`{s}` is not a MAC address (write aa:bb:cc:dd:ee:ff)"));
+            return Err(format!(
+                "`{s}` is not a MAC address (write aa:bb:cc:dd:ee:ff)"
+            ));
         }
         let mut m = [0u8; 6];
         for (i, p) in parts.iter().enumerate() {
@@ -327,7 +333,11 @@ pub enum AppData {
     /// An HTTP request (or the first segment of one).
     HttpRequest { request_id: u64, path: String },
     /// A piece of an HTTP response; `status` is set on the segment carrying the status line.
-    HttpResponse { request_id: u64, status: Option<u16>, server: String },
+    HttpResponse {
+        request_id: u64,
+        status: Option<u16>,
+        server: String,
+    },
     /// IPVS connection synchronisation message (master -> backup director).
     IpvsSync(Vec<SyncConnEntry>),
     /// Anything else, e.g. a UDP request.
@@ -382,14 +392,26 @@ pub struct UdpDatagram {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum IcmpMessage {
-    EchoRequest { id: u16, seq: u16 },
-    EchoReply { id: u16, seq: u16 },
+    EchoRequest {
+        id: u16,
+        seq: u16,
+    },
+    EchoReply {
+        id: u16,
+        seq: u16,
+    },
     /// Type 3. `code`: 1 host unreachable, 3 port unreachable, 4 fragmentation needed
     /// (`mtu` set). `original` is the offending packet (its header and first 8 payload
     /// bytes are what goes on the wire).
-    DestUnreachable { code: u8, mtu: u16, original: Box<Ipv4Packet> },
+    DestUnreachable {
+        code: u8,
+        mtu: u16,
+        original: Box<Ipv4Packet>,
+    },
     /// Type 11 code 0.
-    TimeExceeded { original: Box<Ipv4Packet> },
+    TimeExceeded {
+        original: Box<Ipv4Packet>,
+    },
 }
 
 impl IcmpMessage {
@@ -399,9 +421,8 @@ impl IcmpMessage {
     pub fn len(&self) -> u16 {
         match self {
             IcmpMessage::EchoRequest { .. } | IcmpMessage::EchoReply { .. } => 8,
-            IcmpMessage::DestUnreachable { original, .. } | IcmpMessage::TimeExceeded { original } => {
-                8 + 20 + original.payload.len().min(8)
-            }
+            IcmpMessage::DestUnreachable { original, .. }
+            | IcmpMessage::TimeExceeded { original } => 8 + 20 + original.payload.len().min(8),
         }
     }
     pub fn is_empty(&self) -> bool {
@@ -409,9 +430,8 @@ impl IcmpMessage {
     }
     pub fn original(&self) -> Option<&Ipv4Packet> {
         match self {
-            IcmpMessage::DestUnreachable { original, .. } | IcmpMessage::TimeExceeded { original } => {
-                Some(original)
-            }
+            IcmpMessage::DestUnreachable { original, .. }
+            | IcmpMessage::TimeExceeded { original } => Some(original),
             _ => None,
         }
     }
@@ -448,7 +468,9 @@ impl VrrpAdvert {
 pub fn summarize(frame: &Frame) -> String {
     match &frame.payload {
         EthPayload::Arp(a) => match a.op {
-            ArpOp::Request if a.is_gratuitous() => format!("ARP gratuitous {} is-at {}", a.sender_ip, a.sender_mac),
+            ArpOp::Request if a.is_gratuitous() => {
+                format!("ARP gratuitous {} is-at {}", a.sender_ip, a.sender_mac)
+            }
             ArpOp::Request => format!("ARP who-has {} tell {}", a.target_ip, a.sender_ip),
             ArpOp::Reply => format!("ARP {} is-at {}", a.sender_ip, a.sender_mac),
         },
@@ -462,14 +484,23 @@ pub fn summarize_ip(p: &Ipv4Packet) -> String {
             "{}:{} > {}:{} TCP [{}] seq {} ack {} len {}",
             p.src, t.sport, p.dst, t.dport, t.flags, t.seq, t.ack, t.payload.len
         ),
-        IpPayload::Udp(u) => format!("{}:{} > {}:{} UDP len {}", p.src, u.sport, p.dst, u.dport, u.payload.len),
+        IpPayload::Udp(u) => format!(
+            "{}:{} > {}:{} UDP len {}",
+            p.src, u.sport, p.dst, u.dport, u.payload.len
+        ),
         IpPayload::Icmp(i) => match i {
             IcmpMessage::EchoRequest { .. } => format!("{} > {} ICMP echo request", p.src, p.dst),
             IcmpMessage::EchoReply { .. } => format!("{} > {} ICMP echo reply", p.src, p.dst),
             IcmpMessage::DestUnreachable { code, mtu, .. } => match *code {
-                IcmpMessage::PORT_UNREACHABLE => format!("{} > {} ICMP port unreachable", p.src, p.dst),
-                IcmpMessage::HOST_UNREACHABLE => format!("{} > {} ICMP host unreachable", p.src, p.dst),
-                IcmpMessage::FRAG_NEEDED => format!("{} > {} ICMP frag needed mtu {}", p.src, p.dst, mtu),
+                IcmpMessage::PORT_UNREACHABLE => {
+                    format!("{} > {} ICMP port unreachable", p.src, p.dst)
+                }
+                IcmpMessage::HOST_UNREACHABLE => {
+                    format!("{} > {} ICMP host unreachable", p.src, p.dst)
+                }
+                IcmpMessage::FRAG_NEEDED => {
+                    format!("{} > {} ICMP frag needed mtu {}", p.src, p.dst, mtu)
+                }
                 c => format!("{} > {} ICMP unreachable code {}", p.src, p.dst, c),
             },
             IcmpMessage::TimeExceeded { .. } => format!("{} > {} ICMP time exceeded", p.src, p.dst),

@@ -56,7 +56,10 @@ pub enum DestChange {
     Added(DestId),
     Edited(DestId),
     /// `prev` is the node before the deleted dest in the old list (None = the list head).
-    Deleted { id: DestId, prev: Option<DestId> },
+    Deleted {
+        id: DestId,
+        prev: Option<DestId>,
+    },
 }
 
 /// Why a scheduler returned no dest.

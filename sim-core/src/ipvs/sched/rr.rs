@@ -29,7 +29,10 @@ impl Scheduler for RrScheduler {
         _rng: &mut SimRng,
     ) -> Result<DestId, NoDest> {
         let n = dests.len();
-        let start = match self.cursor.and_then(|c| dests.iter().position(|d| d.id == c)) {
+        let start = match self
+            .cursor
+            .and_then(|c| dests.iter().position(|d| d.id == c))
+        {
             Some(i) => i + 1,
             None => 0,
         };
