@@ -1,6 +1,11 @@
 //! The `lvslab` command line: run, check, export, apply, import and serve. Everything that
 //! touches the OS lives here; the model itself is in `lvslab-sim`.
 
+pub mod apply;
 pub mod cmd_run;
+pub mod genl;
+pub mod live;
+pub mod memory;
 pub mod pcap_out;
+pub mod plan;
 pub mod scenario_io;
