@@ -54,6 +54,18 @@ enum Cmd {
     },
     /// List the bundled scenarios.
     List,
+    /// Time the NAT lab scaled up (what `cargo xtask bench` runs; use a release build).
+    Bench {
+        /// Connections to run.
+        #[arg(long, default_value_t = 100_000)]
+        connections: u64,
+        /// Real servers behind the director.
+        #[arg(long, default_value_t = 10)]
+        real_servers: usize,
+        /// Arrival rate, connections per second.
+        #[arg(long, default_value_t = 2000.0)]
+        rate: f64,
+    },
 }
 
 fn main() {
@@ -82,6 +94,7 @@ fn main() {
         }),
         Cmd::Check { scenario, json } => cmd_run::check(&scenario, json),
         Cmd::List => cmd_run::list(),
+        Cmd::Bench { connections, real_servers, rate } => lvslab::cmd_bench::bench(connections, real_servers, rate),
     };
     match res {
         Ok(code) => std::process::exit(code),

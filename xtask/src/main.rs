@@ -1,1 +1,57 @@
-fn main() {}
+//! cargo xtask: project automation. `cargo xtask help` lists the commands.
+
+mod setup;
+mod test_cmd;
+
+use std::process::Command;
+
+/// A test phase beyond `cargo test`: returns Err(reason) when it had to be skipped; it
+/// records pass/fail itself.
+type Phase = fn(&mut test_cmd::Tally) -> Result<(), String>;
+
+/// Test phases that need more than `cargo test` (VM, browser), in the order they run.
+fn extra_test_phases() -> Vec<(&'static str, Phase)> {
+    vec![]
+}
+
+const HELP: &str = "cargo xtask <command>
+
+  test [--quick]   run every test, installing what they need (apt packages, rust targets);
+                   --quick skips the VM and browser phases
+  bench            run the benchmarks (release build) and print the figures
+  setup            install the packages and targets the tests use
+";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("test") => test_cmd::run(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        Some("setup") => {
+            for (p, why) in setup::apt_ensure(setup::TEST_PACKAGES) {
+                eprintln!("could not install {p}: {why}");
+            }
+            match setup::rust_target("wasm32-unknown-unknown") {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("{e}");
+                    1
+                }
+            }
+        }
+        Some("help") | None => {
+            print!("{HELP}");
+            0
+        }
+        Some(other) => {
+            eprintln!("unknown xtask command `{other}`\n\n{HELP}");
+            2
+        }
+    };
+    std::process::exit(code);
+}
+
+fn bench(extra: &[String]) -> i32 {
+    let st = Command::new("cargo").args(["run", "--release", "--quiet", "-p", "lvslab", "--", "bench"]).args(extra).status();
+    st.map(|s| s.code().unwrap_or(1)).unwrap_or(1)
+}
