@@ -45,10 +45,17 @@ rules = """
 -A -t 172.16.16.172:80 -s rr
 "#,
         dur = (conns as f64 / rate).ceil() as u64 + 30,
-        addrs = (10..110).map(|i| format!("\"172.16.16.{i}/24\"")).collect::<Vec<_>>().join(", ")
+        addrs = (10..110)
+            .map(|i| format!("\"172.16.16.{i}/24\""))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     for i in 0..n_rs {
-        let _ = writeln!(s, "-a -t 172.16.16.172:80 -r 192.168.10.{}:80 -m -w 1", 101 + i);
+        let _ = writeln!(
+            s,
+            "-a -t 172.16.16.172:80 -r 192.168.10.{}:80 -m -w 1",
+            101 + i
+        );
     }
     s.push_str("\"\"\"\n");
     for i in 0..n_rs {
@@ -93,26 +100,38 @@ fn peak_rss() -> Option<u64> {
 pub fn bench(conns: u64, n_rs: usize, rate: f64) -> Result<i32> {
     let text = scaled_nat_lab(n_rs, conns, rate);
     let sc = Scenario::parse("bench.toml", &text).map_err(|d| anyhow!("bench scenario: {d:?}"))?;
-    let (mut sim, _) = sc.build(None).map_err(|d| anyhow!("bench scenario: {d:?}"))?;
+    let (mut sim, _) = sc
+        .build(None)
+        .map_err(|d| anyhow!("bench scenario: {d:?}"))?;
     let t0 = Instant::now();
     sim.run();
     let wall = t0.elapsed().as_secs_f64();
     let r = sim.report();
     let events = r.events as f64;
     println!("benchmark: NAT lab, {n_rs} real servers, {conns} connections (poisson {rate}/s), simulated {:.0} s", r.duration_s);
-    println!("  requests completed      {} / {} ({} failed)", r.requests.completed, r.requests.sent, r.requests.failed);
+    println!(
+        "  requests completed      {} / {} ({} failed)",
+        r.requests.completed, r.requests.sent, r.requests.failed
+    );
     for f in &r.requests.failures {
         println!("  failed: {} x {}", f.count, f.reason);
     }
     println!("  wall time               {wall:.2} s");
     println!("  packet events / wall s  {:.0}", events / wall);
     println!("  frames / wall s         {:.0}", r.frames as f64 / wall);
-    println!("  connections / wall s    {:.0}", r.requests.completed as f64 / wall);
+    println!(
+        "  connections / wall s    {:.0}",
+        r.requests.completed as f64 / wall
+    );
     match peak_rss() {
         Some(b) => println!("  peak memory (RSS)       {:.1} MiB", b as f64 / 1048576.0),
         None => println!("  peak memory (RSS)       unknown on this OS"),
     }
-    Ok(if r.requests.completed == r.requests.sent { 0 } else { 1 })
+    Ok(if r.requests.completed == r.requests.sent {
+        0
+    } else {
+        1
+    })
 }
 
 #[cfg(test)]

@@ -94,7 +94,11 @@ fn main() {
         }),
         Cmd::Check { scenario, json } => cmd_run::check(&scenario, json),
         Cmd::List => cmd_run::list(),
-        Cmd::Bench { connections, real_servers, rate } => lvslab::cmd_bench::bench(connections, real_servers, rate),
+        Cmd::Bench {
+            connections,
+            real_servers,
+            rate,
+        } => lvslab::cmd_bench::bench(connections, real_servers, rate),
     };
     match res {
         Ok(code) => std::process::exit(code),

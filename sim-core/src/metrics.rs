@@ -43,10 +43,10 @@ pub struct Metrics {
     pub latencies: Vec<u64>,
     /// (node, reason) -> count
     pub drops: BTreeMap<(String, String), u64>,
-    /// (host, port) -> counters
-    pub servers: BTreeMap<(String, u16), ServerCounters>,
-    /// (host, iface) -> counters
-    pub ifaces: BTreeMap<(String, String), IfaceCounters>,
+    /// host -> port -> counters
+    pub servers: BTreeMap<String, BTreeMap<u16, ServerCounters>>,
+    /// host -> iface -> counters
+    pub ifaces: BTreeMap<String, BTreeMap<String, IfaceCounters>>,
     /// Completed requests per answering server name.
     pub answered_by: BTreeMap<String, u64>,
     pub events: u64,
@@ -92,13 +92,37 @@ impl Metrics {
             .or_insert((0, 0))
             .1 += 1;
     }
+    /// Counters of a server application (allocates only the first time).
     pub fn server(&mut self, host: &str, port: u16) -> &mut ServerCounters {
-        self.servers.entry((host.to_string(), port)).or_default()
+        if !self.servers.contains_key(host) {
+            self.servers.insert(host.to_string(), BTreeMap::new());
+        }
+        self.servers.get_mut(host).unwrap().entry(port).or_default()
     }
+    /// Counters of an interface (allocates only the first time).
     pub fn iface(&mut self, host: &str, iface: &str) -> &mut IfaceCounters {
+        if !self.ifaces.contains_key(host) {
+            self.ifaces.insert(host.to_string(), BTreeMap::new());
+        }
+        let m = self.ifaces.get_mut(host).unwrap();
+        if !m.contains_key(iface) {
+            m.insert(iface.to_string(), IfaceCounters::default());
+        }
+        m.get_mut(iface).unwrap()
+    }
+    pub fn server_counters(&self, host: &str, port: u16) -> ServerCounters {
+        self.servers
+            .get(host)
+            .and_then(|m| m.get(&port))
+            .cloned()
+            .unwrap_or_default()
+    }
+    pub fn iface_counters(&self, host: &str, iface: &str) -> IfaceCounters {
         self.ifaces
-            .entry((host.to_string(), iface.to_string()))
-            .or_default()
+            .get(host)
+            .and_then(|m| m.get(iface))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

@@ -52,6 +52,9 @@ fn main() {
 }
 
 fn bench(extra: &[String]) -> i32 {
-    let st = Command::new("cargo").args(["run", "--release", "--quiet", "-p", "lvslab", "--", "bench"]).args(extra).status();
+    let st = Command::new("cargo")
+        .args(["run", "--release", "--quiet", "-p", "lvslab", "--", "bench"])
+        .args(extra)
+        .status();
     st.map(|s| s.code().unwrap_or(1)).unwrap_or(1)
 }

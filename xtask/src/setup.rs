@@ -5,20 +5,42 @@ use std::process::{Command, Stdio};
 
 /// True if a program is on PATH.
 pub fn have(cmd: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {cmd}")]).stdout(Stdio::null()).stderr(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
 }
 
 /// Installs the Debian packages whose commands are missing. Returns the packages that
 /// could not be installed (with the reason), so callers can report skips honestly.
 pub fn apt_ensure(pkgs: &[(&str, &str)]) -> Vec<(String, String)> {
-    let missing: Vec<&str> = pkgs.iter().filter(|(cmd, _)| !have(cmd)).map(|(_, p)| *p).collect();
+    let missing: Vec<&str> = pkgs
+        .iter()
+        .filter(|(cmd, _)| !have(cmd))
+        .map(|(_, p)| *p)
+        .collect();
     if missing.is_empty() {
         return Vec::new();
     }
     if !have("apt-get") {
-        return missing.iter().map(|p| (p.to_string(), "apt-get is not available on this machine".into())).collect();
+        return missing
+            .iter()
+            .map(|p| {
+                (
+                    p.to_string(),
+                    "apt-get is not available on this machine".into(),
+                )
+            })
+            .collect();
     }
-    let root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
     let sudo: &[&str] = if root { &[] } else { &["sudo", "-n"] };
     eprintln!("xtask: installing {} with apt", missing.join(" "));
     let run = |args: &[&str]| {
@@ -26,7 +48,12 @@ pub fn apt_ensure(pkgs: &[(&str, &str)]) -> Vec<(String, String)> {
         if !sudo.is_empty() {
             c.args(&sudo[1..]).arg(args[0]);
         }
-        c.args(&args[1..]).env("DEBIAN_FRONTEND", "noninteractive").stdout(Stdio::null()).status().map(|s| s.success()).unwrap_or(false)
+        c.args(&args[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
     };
     let _ = run(&["apt-get", "update", "-q"]);
     let mut args = vec!["apt-get", "install", "-y", "-q", "--no-install-recommends"];
@@ -34,7 +61,14 @@ pub fn apt_ensure(pkgs: &[(&str, &str)]) -> Vec<(String, String)> {
     if !run(&args) {
         // Try one by one so one unavailable package does not block the others.
         for p in &missing {
-            let _ = run(&["apt-get", "install", "-y", "-q", "--no-install-recommends", p]);
+            let _ = run(&[
+                "apt-get",
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                p,
+            ]);
         }
     }
     pkgs.iter()
@@ -45,12 +79,21 @@ pub fn apt_ensure(pkgs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// Adds a rustup target if it is not installed.
 pub fn rust_target(target: &str) -> Result<(), String> {
-    let out = Command::new("rustup").args(["target", "list", "--installed"]).output().map_err(|e| format!("rustup: {e}"))?;
-    if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup: {e}"))?;
+    if String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.trim() == target)
+    {
         return Ok(());
     }
     eprintln!("xtask: rustup target add {target}");
-    let st = Command::new("rustup").args(["target", "add", target]).status().map_err(|e| format!("rustup: {e}"))?;
+    let st = Command::new("rustup")
+        .args(["target", "add", target])
+        .status()
+        .map_err(|e| format!("rustup: {e}"))?;
     if st.success() {
         Ok(())
     } else {

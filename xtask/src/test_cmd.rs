@@ -38,7 +38,11 @@ fn run_counting(cmd: &mut Command, tally: &mut Tally) -> bool {
         println!("{line}");
         if let Some(rest) = line.strip_prefix("test result: ") {
             let num = |key: &str| -> u64 {
-                rest.split(';').find(|p| p.trim().ends_with(key)).and_then(|p| p.split_whitespace().rev().nth(1)).and_then(|n| n.parse().ok()).unwrap_or(0)
+                rest.split(';')
+                    .find(|p| p.trim().ends_with(key))
+                    .and_then(|p| p.split_whitespace().rev().nth(1))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0)
             };
             tally.passed += num("passed");
             tally.failed += num("failed");
@@ -52,14 +56,18 @@ pub fn run(extra: &[String]) -> i32 {
     let quick = extra.iter().any(|a| a == "--quick");
     println!("== setup: packages and targets");
     for (p, why) in setup::apt_ensure(setup::TEST_PACKAGES) {
-        t.skipped.push(format!("{p}: {why} (tests that need it report a skip)"));
+        t.skipped
+            .push(format!("{p}: {why} (tests that need it report a skip)"));
     }
     if let Err(e) = setup::rust_target("wasm32-unknown-unknown") {
         t.skipped.push(format!("wasm32 target: {e}"));
     }
 
     println!("== cargo test --workspace");
-    let ok = run_counting(Command::new("cargo").args(["test", "--workspace", "--color", "never"]), &mut t);
+    let ok = run_counting(
+        Command::new("cargo").args(["test", "--workspace", "--color", "never"]),
+        &mut t,
+    );
     if !ok {
         t.failed_phases.push("cargo test --workspace".into());
         if t.failed == 0 {
@@ -68,7 +76,17 @@ pub fn run(extra: &[String]) -> i32 {
     }
 
     println!("== sim-core builds for wasm32-unknown-unknown");
-    let ok = Command::new("cargo").args(["build", "-p", "lvslab-sim", "--target", "wasm32-unknown-unknown"]).status().map(|s| s.success()).unwrap_or(false);
+    let ok = Command::new("cargo")
+        .args([
+            "build",
+            "-p",
+            "lvslab-sim",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     t.phase("sim-core for wasm32", ok);
 
     for (name, sub) in crate::extra_test_phases() {
@@ -90,7 +108,12 @@ pub fn run(extra: &[String]) -> i32 {
     for f in &t.failed_phases {
         println!("FAILED: {f}");
     }
-    println!("tests: {} passed, {} failed, {} skipped", t.passed, t.failed, t.skipped.len());
+    println!(
+        "tests: {} passed, {} failed, {} skipped",
+        t.passed,
+        t.failed,
+        t.skipped.len()
+    );
     if t.failed > 0 || !t.failed_phases.is_empty() {
         1
     } else {

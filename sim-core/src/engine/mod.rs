@@ -56,13 +56,6 @@ pub enum HostTimer {
 /// Everything that can happen.
 #[derive(Clone, Debug)]
 pub enum Event {
-    /// A frame reaches a segment's switch from one of its ports.
-    SwitchIn {
-        seg: u32,
-        port: u32,
-        pkt: u64,
-        frame: Box<Frame>,
-    },
     /// A frame reaches a host's interface.
     HostRx {
         node: u32,
@@ -210,12 +203,6 @@ impl Simulation {
         self.world.now = at;
         self.world.metrics.events += 1;
         match ev {
-            Event::SwitchIn {
-                seg,
-                port,
-                pkt,
-                frame,
-            } => self.world.switch(seg as usize, port as usize, pkt, frame),
             Event::HostRx {
                 node,
                 iface,

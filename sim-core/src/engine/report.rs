@@ -127,11 +127,7 @@ impl Simulation {
                 .map(|a| a.to_string())
                 .unwrap_or_default();
             for (_, port) in h.servers.keys() {
-                let c = m
-                    .servers
-                    .get(&(h.name.clone(), *port))
-                    .cloned()
-                    .unwrap_or_default();
+                let c = m.server_counters(&h.name, *port);
                 real_servers.push(RealServerReport {
                     host: h.name.clone(),
                     address: address.clone(),
@@ -163,11 +159,7 @@ impl Simulation {
                 .iter()
                 .filter(|i| i.kind == crate::net::IfaceKind::Ethernet)
                 .map(|i| {
-                    let c = m
-                        .ifaces
-                        .get(&(h.name.clone(), i.name.clone()))
-                        .cloned()
-                        .unwrap_or_default();
+                    let c = m.iface_counters(&h.name, &i.name);
                     IfaceReport {
                         name: i.name.clone(),
                         rx_packets: c.rx_packets,

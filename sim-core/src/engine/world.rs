@@ -120,23 +120,32 @@ impl World {
             SimDuration::ZERO
         };
         let ser = s.link.serialization(len);
-        let at = s.ports[port].up.schedule(self.now, ser, half + jitter);
-        self.queue.push(
-            at,
-            Event::SwitchIn {
-                seg: seg as u32,
-                port: port as u32,
-                pkt,
-                frame: Box::new(frame),
-            },
-        );
+        let at_switch = s.ports[port].up.schedule(self.now, ser, half + jitter);
+        // The switch is store-and-forward with fixed delays, so its decision and the egress
+        // timing can be computed now; one event per receiving port instead of two per hop.
+        self.switch(seg, port, at_switch, pkt, Box::new(frame));
         Some(pkt)
     }
 
     /// The switch of a segment forwards a frame that arrived on one of its ports.
-    pub fn switch(&mut self, seg: usize, in_port: usize, pkt: u64, frame: Box<Frame>) {
+    pub fn switch(
+        &mut self,
+        seg: usize,
+        in_port: usize,
+        arrival: SimTime,
+        pkt: u64,
+        frame: Box<Frame>,
+    ) {
         let outs = self.segments[seg].forward(in_port, frame.src, frame.dst);
-        for o in outs {
+        let n = outs.len();
+        let mut frame = Some(frame);
+        for (k, o) in outs.into_iter().enumerate() {
+            // The last port gets the frame itself; the others a copy.
+            let f = if k + 1 == n {
+                frame.take().unwrap()
+            } else {
+                frame.clone().unwrap()
+            };
             let s = &mut self.segments[seg];
             if s.link.loss > 0.0 && self.link_rng.chance(s.link.loss) {
                 let name = s.name.clone();
@@ -149,10 +158,9 @@ impl World {
             } else {
                 SimDuration::ZERO
             };
-            let ser = s.link.serialization(frame.len());
-            let at = s.ports[o].down.schedule(self.now, ser, half + jitter);
+            let ser = s.link.serialization(f.len());
+            let at = s.ports[o].down.schedule(arrival, ser, half + jitter);
             let (node, iface) = (s.ports[o].node as u32, s.ports[o].iface as u32);
-            let f = frame.clone();
             self.queue.push(
                 at,
                 Event::HostRx {
@@ -162,6 +170,13 @@ impl World {
                     frame: f,
                 },
             );
+        }
+    }
+
+    /// Counts a drop verdict without building a trace record.
+    pub fn note_rx(&mut self, node_name: &str, verdict: &Verdict) {
+        if let Verdict::Dropped(r) = verdict {
+            self.metrics.drop(node_name, r);
         }
     }
 

@@ -68,10 +68,10 @@ pub struct ArpEntry {
 /// What to do with a packet for a neighbour.
 #[derive(Debug, PartialEq)]
 pub enum Resolve {
-    /// Send now to this MAC.
-    Send(MacAddr),
+    /// Send now to this MAC (the packet comes back).
+    Send(MacAddr, Ipv4Packet),
     /// Send now, and also send a unicast probe to refresh the stale entry.
-    SendAndProbe(MacAddr),
+    SendAndProbe(MacAddr, Ipv4Packet),
     /// The packet was queued; send a broadcast request now (first attempt).
     Request,
     /// The packet was queued behind a request already in flight.
@@ -148,13 +148,13 @@ impl ArpCache {
             {
                 let mac = e.mac.unwrap();
                 if e.state == NeighState::Reachable && now < e.confirmed + reachable {
-                    Resolve::Send(mac)
+                    Resolve::Send(mac, pkt)
                 } else if e.probes == 0 {
                     e.state = NeighState::Stale;
                     e.probes = 1;
-                    Resolve::SendAndProbe(mac)
+                    Resolve::SendAndProbe(mac, pkt)
                 } else {
-                    Resolve::Send(mac)
+                    Resolve::Send(mac, pkt)
                 }
             }
             Some(e) if e.state == NeighState::Incomplete => {

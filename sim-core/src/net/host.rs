@@ -196,45 +196,44 @@ impl Host {
 
     /// A frame arrived on an interface.
     pub fn receive(&mut self, w: &mut World, iface: usize, frame: Frame, pkt: u64) {
-        let ifname = self.ifaces[iface].name.clone();
-        if !self.up {
+        let pre = if !self.up {
+            Some("host is down")
+        } else if !self.ifaces[iface].up {
+            Some("interface is down")
+        } else {
+            None
+        };
+        if let Some(why) = pre {
             w.trace_rx(
                 &self.name,
-                &ifname,
+                &self.ifaces[iface].name,
                 &frame,
                 pkt,
-                Verdict::Dropped("host is down".into()),
+                Verdict::Dropped(why.into()),
             );
             return;
         }
         let ifc = &self.ifaces[iface];
-        if !ifc.up {
-            w.trace_rx(
-                &self.name,
-                &ifname,
-                &frame,
-                pkt,
-                Verdict::Dropped("interface is down".into()),
-            );
-            return;
-        }
         if frame.dst != ifc.mac && !frame.dst.is_broadcast() && !frame.dst.is_multicast() {
             return; // flooded unicast for another host: the NIC filters it silently
         }
         let len = frame.len() as u64;
-        let c = w.metrics.iface(&self.name, &ifname);
+        let c = w.metrics.iface(&self.name, &ifc.name);
         c.rx_packets += 1;
         c.rx_bytes += len;
-        match &frame.payload {
-            EthPayload::Arp(a) => {
-                let v = self.on_arp(w, iface, a);
-                w.trace_rx(&self.name, &ifname, &frame, pkt, v);
-            }
-            EthPayload::Ipv4(p) => {
-                let p = p.clone();
-                let v = self.on_ipv4(w, iface, p, pkt);
-                w.trace_rx(&self.name, &ifname, &frame, pkt, v);
-            }
+        if w.trace.enabled {
+            let v = match &frame.payload {
+                EthPayload::Arp(a) => self.on_arp(w, iface, a),
+                EthPayload::Ipv4(p) => self.on_ipv4(w, iface, p.clone(), pkt),
+            };
+            w.trace_rx(&self.name, &self.ifaces[iface].name, &frame, pkt, v);
+        } else {
+            // No trace: the frame can be consumed without copying it.
+            let v = match frame.payload {
+                EthPayload::Arp(a) => self.on_arp(w, iface, &a),
+                EthPayload::Ipv4(p) => self.on_ipv4(w, iface, p, pkt),
+            };
+            w.note_rx(&self.name, &v);
         }
     }
 
@@ -509,8 +508,8 @@ impl Host {
         let now = w.now;
         let src_ip = p.src;
         let mac = self.ifaces[iface].mac;
-        match self.arp.resolve(now, iface, next_hop, p.clone(), parent) {
-            Resolve::Send(dst) => {
+        match self.arp.resolve(now, iface, next_hop, p, parent) {
+            Resolve::Send(dst, p) => {
                 self.tx(
                     w,
                     iface,
@@ -522,7 +521,7 @@ impl Host {
                     parent,
                 );
             }
-            Resolve::SendAndProbe(dst) => {
+            Resolve::SendAndProbe(dst, p) => {
                 self.tx(
                     w,
                     iface,
