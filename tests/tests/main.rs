@@ -3,6 +3,7 @@
 mod support;
 
 mod determinism;
+mod icmp;
 mod labs;
 mod malformed;
 mod pcap_tshark;

@@ -819,7 +819,9 @@ impl Host {
                     let key = (original.src, t.sport, original.dst, t.dport);
                     if let Some(&id) = self.demux.get(&key) {
                         if *code == IcmpMessage::FRAG_NEEDED {
-                            let _ = mtu; // retransmission will carry the same size: kept simple
+                            let e = self.conns.get_mut(&id).unwrap();
+                            let out = e.conn.path_mtu(w.now, *mtu);
+                            self.tcp_after(w, id, out);
                             return Verdict::Delivered;
                         }
                         let state = self.conns[&id].conn.state;

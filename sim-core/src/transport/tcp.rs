@@ -545,6 +545,59 @@ impl TcpConn {
         out
     }
 
+    /// ICMP "fragmentation needed" for our packets: lower the MSS to fit `mtu` and resend
+    /// the unacknowledged data in smaller segments at once (Linux's PMTU discovery).
+    pub fn path_mtu(&mut self, now: SimTime, mtu: u16) -> TcpOutput {
+        let mut out = TcpOutput::default();
+        let hdr = 20
+            + 20
+            + TcpOptions {
+                timestamps: Some((0, 0)),
+                ..Default::default()
+            }
+            .len();
+        let new_mss = mtu.saturating_sub(hdr).max(88);
+        if new_mss >= self.mss {
+            return out;
+        }
+        self.mss = new_mss;
+        let old: Vec<TcpSegment> = self.rtx.drain(..).collect();
+        for seg in old {
+            if seg.payload.len <= new_mss as u32 {
+                self.rtx.push_back(seg);
+                continue;
+            }
+            let mut left = seg.payload.len;
+            let mut seq = seg.seq;
+            while left > 0 {
+                let n = left.min(new_mss as u32);
+                left -= n;
+                let last = left == 0;
+                let mut piece = seg.clone();
+                piece.seq = seq;
+                piece.payload = Payload {
+                    len: n,
+                    app: if last { seg.payload.app.clone() } else { None },
+                };
+                if !last {
+                    piece.flags = TcpFlags(seg.flags.0 & !(TcpFlags::FIN | TcpFlags::PSH));
+                }
+                seq = seq.wrapping_add(n);
+                self.rtx.push_back(piece);
+            }
+        }
+        for seg in self.rtx.iter() {
+            let mut seg = seg.clone();
+            seg.ack = self.rcv_nxt;
+            seg.options.timestamps = Some((self.tsval(now), self.ts_recent));
+            out.segments.push(seg);
+        }
+        if !self.rtx.is_empty() {
+            self.rtx_at = Some(now + self.rto);
+        }
+        out
+    }
+
     /// Bytes and segments still unacknowledged (for displays).
     pub fn unacked(&self) -> usize {
         self.rtx.len()
