@@ -45,8 +45,8 @@ pub struct Metrics {
     pub drops: BTreeMap<(String, String), u64>,
     /// host -> port -> counters
     pub servers: BTreeMap<String, BTreeMap<u16, ServerCounters>>,
-    /// host -> iface -> counters
-    pub ifaces: BTreeMap<String, BTreeMap<String, IfaceCounters>>,
+    /// [host index][iface index] -> counters
+    pub iface_table: Vec<Vec<IfaceCounters>>,
     /// Completed requests per answering server name.
     pub answered_by: BTreeMap<String, u64>,
     pub events: u64,
@@ -99,17 +99,6 @@ impl Metrics {
         }
         self.servers.get_mut(host).unwrap().entry(port).or_default()
     }
-    /// Counters of an interface (allocates only the first time).
-    pub fn iface(&mut self, host: &str, iface: &str) -> &mut IfaceCounters {
-        if !self.ifaces.contains_key(host) {
-            self.ifaces.insert(host.to_string(), BTreeMap::new());
-        }
-        let m = self.ifaces.get_mut(host).unwrap();
-        if !m.contains_key(iface) {
-            m.insert(iface.to_string(), IfaceCounters::default());
-        }
-        m.get_mut(iface).unwrap()
-    }
     pub fn server_counters(&self, host: &str, port: u16) -> ServerCounters {
         self.servers
             .get(host)
@@ -117,10 +106,10 @@ impl Metrics {
             .cloned()
             .unwrap_or_default()
     }
-    pub fn iface_counters(&self, host: &str, iface: &str) -> IfaceCounters {
-        self.ifaces
+    pub fn iface_counters(&self, host: usize, iface: usize) -> IfaceCounters {
+        self.iface_table
             .get(host)
-            .and_then(|m| m.get(iface))
+            .and_then(|v| v.get(iface))
             .cloned()
             .unwrap_or_default()
     }

@@ -157,9 +157,10 @@ impl Simulation {
             let interfaces = h
                 .ifaces
                 .iter()
-                .filter(|i| i.kind == crate::net::IfaceKind::Ethernet)
-                .map(|i| {
-                    let c = m.iface_counters(&h.name, &i.name);
+                .enumerate()
+                .filter(|(_, i)| i.kind == crate::net::IfaceKind::Ethernet)
+                .map(|(ix, i)| {
+                    let c = m.iface_counters(h.id, ix);
                     IfaceReport {
                         name: i.name.clone(),
                         rx_packets: c.rx_packets,

@@ -73,6 +73,7 @@ impl World {
         &mut self,
         node: usize,
         node_name: &str,
+        iface_index: usize,
         iface: &Iface,
         frame: Frame,
         parent: Option<u64>,
@@ -82,7 +83,7 @@ impl World {
         let pkt = self.next_pkt;
         let len = frame.len();
         self.metrics.frames += 1;
-        let c = self.metrics.iface(node_name, &iface.name);
+        let c = self.iface_counters(node, iface_index);
         c.tx_packets += 1;
         c.tx_bytes += len as u64;
         if self.trace.enabled {
@@ -105,7 +106,6 @@ impl World {
                 .frames
                 .push((self.now, s.name.clone(), frame.clone()));
         }
-        let _ = node;
         if !s.ports[port].connected {
             return Some(pkt);
         }
@@ -171,6 +171,22 @@ impl World {
                 },
             );
         }
+    }
+
+    /// Interface counters by host and interface index (kept in vectors: this is per frame).
+    pub fn iface_counters(
+        &mut self,
+        node: usize,
+        iface: usize,
+    ) -> &mut crate::metrics::IfaceCounters {
+        let v = &mut self.metrics.iface_table;
+        if v.len() <= node {
+            v.resize_with(node + 1, Vec::new);
+        }
+        if v[node].len() <= iface {
+            v[node].resize_with(iface + 1, Default::default);
+        }
+        &mut v[node][iface]
     }
 
     /// Counts a drop verdict without building a trace record.

@@ -3,6 +3,7 @@
 //! applications running on it. Each entry point takes the `World` and pushes events into it.
 
 use super::arp::{ArpCache, Learn, Resolve, Retry};
+use super::fasthash::FastMap;
 use super::route::{self, Route};
 use super::{Cidr, IfConf, Iface, IfaceKind};
 use crate::admin::FwdMethod;
@@ -18,7 +19,7 @@ use crate::wire::{
     AppData, ArpOp, ArpPacket, EthPayload, Frame, IcmpMessage, IpPayload, Ipv4Packet, MacAddr,
     Payload, TcpSegment, UdpDatagram,
 };
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::Ipv4Addr;
 
 /// What a host is for (affects defaults and displays only).
@@ -100,7 +101,11 @@ pub struct Host {
     pub up: bool,
     ipvs_armed: Option<SimTime>,
     conns: BTreeMap<u64, TcpEntry>,
-    demux: HashMap<Tuple, u64>,
+    demux: FastMap<Tuple, u64>,
+    /// Addresses of the interfaces that are up (and lo), refreshed by `refresh_addrs`.
+    local_addrs: BTreeSet<Ipv4Addr>,
+    /// Connected subnets of Ethernet / tunnel interfaces that are up: (network, iface, src).
+    connected: Vec<(Cidr, usize, Ipv4Addr)>,
     next_conn: u64,
     next_port: BTreeMap<Ipv4Addr, u16>,
     udp_pending: BTreeMap<(Ipv4Addr, u16), UdpPending>,
@@ -139,7 +144,9 @@ impl Host {
             up: true,
             ipvs_armed: None,
             conns: BTreeMap::new(),
-            demux: HashMap::new(),
+            demux: FastMap::default(),
+            local_addrs: BTreeSet::new(),
+            connected: Vec::new(),
             next_conn: 1,
             next_port: BTreeMap::new(),
             udp_pending: BTreeMap::new(),
@@ -155,11 +162,47 @@ impl Host {
     /// True if the address is configured on any interface of this host (Linux's weak host
     /// model: a VIP on `lo` is local for every interface).
     pub fn is_local(&self, ip: Ipv4Addr) -> bool {
-        ip.is_loopback()
-            || self
-                .ifaces
-                .iter()
-                .any(|i| (i.up || i.kind == IfaceKind::Loopback) && i.has_addr(ip))
+        ip.is_loopback() || self.local_addrs.contains(&ip)
+    }
+
+    /// Rebuilds the address caches; call after changing interface addresses or state
+    /// (`add_addr`, `del_addr` and `set_link` do it).
+    pub fn refresh_addrs(&mut self) {
+        self.local_addrs.clear();
+        self.connected.clear();
+        for (i, ifc) in self.ifaces.iter().enumerate() {
+            if !(ifc.up || ifc.kind == IfaceKind::Loopback) {
+                continue;
+            }
+            for c in &ifc.addrs {
+                self.local_addrs.insert(c.addr);
+                if ifc.kind != IfaceKind::Loopback && c.prefix < 32 {
+                    let net = Cidr::new(c.network(), c.prefix);
+                    if !self.connected.iter().any(|(n, j, _)| *n == net && *j == i) {
+                        self.connected.push((net, i, c.addr));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds an address to an interface (`ip addr add`).
+    pub fn add_addr(&mut self, iface: usize, addr: Cidr) {
+        if !self.ifaces[iface].addrs.contains(&addr) {
+            self.ifaces[iface].addrs.push(addr);
+        }
+        self.refresh_addrs();
+    }
+
+    /// Removes an address from an interface (`ip addr del`).
+    pub fn del_addr(&mut self, iface: usize, addr: Ipv4Addr) {
+        self.ifaces[iface].addrs.retain(|c| c.addr != addr);
+        self.refresh_addrs();
+    }
+
+    /// Route lookup over the cached connected subnets and the static routes.
+    pub fn route(&self, dst: Ipv4Addr) -> Option<route::RouteHit> {
+        route::lookup_cached(&self.connected, &self.ifaces, &self.routes, dst)
     }
 
     /// Effective sysctls of an interface: max(all, iface).
@@ -218,7 +261,7 @@ impl Host {
             return; // flooded unicast for another host: the NIC filters it silently
         }
         let len = frame.len() as u64;
-        let c = w.metrics.iface(&self.name, &ifc.name);
+        let c = w.iface_counters(self.id, iface);
         c.rx_packets += 1;
         c.rx_bytes += len;
         if w.trace.enabled {
@@ -334,7 +377,7 @@ impl Host {
         if mode == 0 || src.is_unspecified() || self.is_local(src) {
             return Ok(());
         }
-        match route::lookup(&self.ifaces, &self.routes, src) {
+        match self.route(src) {
             Some(hit) if mode == 2 || hit.iface == iface => Ok(()),
             Some(hit) => Err(format!(
                 "rp_filter=1: the route back to {} leaves via {}, not {}",
@@ -450,7 +493,7 @@ impl Host {
             return Ok(());
         }
         if p.dst.is_multicast() {
-            let iface = match route::lookup(&self.ifaces, &self.routes, p.src) {
+            let iface = match self.route(p.src) {
                 Some(h) => h.iface,
                 None => self
                     .ifaces
@@ -467,7 +510,8 @@ impl Host {
             self.tx(w, iface, frame, parent);
             return Ok(());
         }
-        let hit = route::lookup(&self.ifaces, &self.routes, p.dst)
+        let hit = self
+            .route(p.dst)
             .ok_or_else(|| format!("no route to {}", p.dst))?;
         if p.src.is_unspecified() {
             p.src = hit
@@ -642,7 +686,7 @@ impl Host {
             return;
         }
         let ifc = &self.ifaces[iface];
-        w.transmit(self.id, &self.name, ifc, frame, parent);
+        w.transmit(self.id, &self.name, iface, ifc, frame, parent);
     }
 
     fn ip_packet(&mut self, src: Ipv4Addr, dst: Ipv4Addr, payload: IpPayload) -> Ipv4Packet {
@@ -674,7 +718,7 @@ impl Host {
                 let _ = self.local_deliver(w, 0, p);
                 Ok(())
             }
-            FwdMethod::Route => match route::lookup(&self.ifaces, &self.routes, x.rip) {
+            FwdMethod::Route => match self.route(x.rip) {
                 Some(hit) if hit.next_hop == x.rip => self.output(w, hit.iface, x.rip, p, parent),
                 Some(_) => Err(format!(
                     "ipvs DR: real server {} is not on a directly connected network",
@@ -682,7 +726,7 @@ impl Host {
                 )),
                 None => Err(format!("ipvs DR: no route to real server {}", x.rip)),
             },
-            FwdMethod::Tunnel => match route::lookup(&self.ifaces, &self.routes, x.rip) {
+            FwdMethod::Tunnel => match self.route(x.rip) {
                 Some(hit) => {
                     let src = hit
                         .src
@@ -1267,7 +1311,7 @@ impl Host {
         w.metrics.requests_sent += 1;
         let src = match src {
             Some(s) => s,
-            None => match route::lookup(&self.ifaces, &self.routes, wl.target.0) {
+            None => match self.route(wl.target.0) {
                 Some(h) => h
                     .src
                     .or_else(|| self.ifaces[h.iface].primary())
@@ -1535,6 +1579,7 @@ impl Host {
     pub fn recover(&mut self) {
         self.up = true;
         self.arp = ArpCache::new(self.arp.params.clone());
+        self.refresh_addrs();
     }
 
     pub fn add_server(&mut self, spec: ServerSpec) {
@@ -1633,5 +1678,6 @@ impl Host {
         if !up {
             self.arp.flush_iface(iface);
         }
+        self.refresh_addrs();
     }
 }

@@ -2,6 +2,7 @@
 //! ARP caches with Linux's arp_ignore / arp_announce, and reverse-path filtering.
 
 pub mod arp;
+pub mod fasthash;
 pub mod host;
 pub mod route;
 pub mod segment;

@@ -63,3 +63,40 @@ pub fn lookup(ifaces: &[Iface], routes: &[Route], dst: Ipv4Addr) -> Option<Route
     }
     best.map(|b| b.2)
 }
+
+/// `lookup` with the connected subnets precomputed as (network, iface, preferred source).
+pub fn lookup_cached(
+    connected: &[(Cidr, usize, Ipv4Addr)],
+    ifaces: &[Iface],
+    routes: &[Route],
+    dst: Ipv4Addr,
+) -> Option<RouteHit> {
+    let mut best: Option<(u8, u8, RouteHit)> = None;
+    for (net, i, src) in connected {
+        if net.contains(dst) && best.map(|b| (net.prefix, 1) > (b.0, b.1)).unwrap_or(true) {
+            best = Some((
+                net.prefix,
+                1,
+                RouteHit {
+                    iface: *i,
+                    next_hop: dst,
+                    src: Some(*src),
+                },
+            ));
+        }
+    }
+    for r in routes {
+        if !r.dst.contains(dst) || !ifaces.get(r.dev).map(|i| i.up).unwrap_or(false) {
+            continue;
+        }
+        let hit = RouteHit {
+            iface: r.dev,
+            next_hop: r.via.unwrap_or(dst),
+            src: r.src,
+        };
+        if best.map(|b| (r.dst.prefix, 0) > (b.0, b.1)).unwrap_or(true) {
+            best = Some((r.dst.prefix, 0, hit));
+        }
+    }
+    best.map(|b| b.2)
+}

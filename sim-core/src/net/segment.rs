@@ -2,9 +2,9 @@
 //! Each port models a full-duplex link with latency, bandwidth (serialization delay),
 //! optional jitter and loss; frames on one port never overtake each other.
 
+use super::fasthash::FastMap;
 use crate::time::{SimDuration, SimTime};
 use crate::wire::MacAddr;
-use std::collections::HashMap;
 
 /// Link properties shared by all ports of a segment.
 #[derive(Clone, Debug)]
@@ -76,7 +76,7 @@ pub struct Segment {
     pub link: LinkParams,
     pub ports: Vec<Port>,
     /// MAC learning table (lookups only; never iterated).
-    fdb: HashMap<MacAddr, usize>,
+    fdb: FastMap<MacAddr, usize>,
 }
 
 impl Segment {
@@ -85,7 +85,7 @@ impl Segment {
             name,
             link,
             ports: Vec::new(),
-            fdb: HashMap::new(),
+            fdb: FastMap::default(),
         }
     }
     pub fn attach(&mut self, node: usize, iface: usize) -> usize {

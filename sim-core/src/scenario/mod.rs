@@ -582,6 +582,7 @@ impl Builder<'_> {
                     slowdown: 1.0,
                 });
             }
+            h.refresh_addrs();
             hosts.push(h);
         }
         self.lint_topology(&hosts);
@@ -718,6 +719,7 @@ impl Builder<'_> {
                         let mut probe =
                             Host::new(0, String::new(), Role::Host, rng.stream("probe"));
                         probe.ifaces = hosts[host].ifaces.clone();
+                        probe.refresh_addrs();
                         probe.ipvs = hosts[host]
                             .ipvs
                             .as_ref()
