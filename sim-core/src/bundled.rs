@@ -24,6 +24,9 @@ pub const ALL: &[Bundled] = bundle![
     "dr-arp-flux",
     "tun-rp-filter",
     "dr-port-mapping",
+    "testbed-nat",
+    "testbed-dr",
+    "testbed-tun",
 ];
 
 pub fn find(name: &str) -> Option<&'static Bundled> {
