@@ -2,6 +2,7 @@
 
 mod support;
 
+mod console_ground_truth;
 mod determinism;
 mod labs;
 mod malformed;
