@@ -2,7 +2,9 @@
 
 mod support;
 
+mod console_engine;
 mod console_ground_truth;
+mod console_sequences;
 mod determinism;
 mod labs;
 mod malformed;
