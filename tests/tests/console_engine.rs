@@ -39,9 +39,15 @@ fn close_after_closes_by_itself_and_the_entry_follows_the_tcp_states() {
         "testbed-nat",
         &format!("{NAT_RR}@connect 10.0.0.100:40000 10.0.0.1:80 close-after 5\n@t=+4\n-Lnc\n@t=+2\n-Lnc\n"),
     );
-    assert!(out.contains("10.0.0.100:40000 -> rs2 (192.168.10.12:80, scheduled by rr)"), "{out}");
+    assert!(
+        out.contains("10.0.0.100:40000 -> rs2 (192.168.10.12:80, scheduled by rr)"),
+        "{out}"
+    );
     assert!(out.contains("TCP 14:5"), "{out}");
-    assert!(out.contains("TIME_WAIT   10.0.0.100:40000   10.0.0.1:80        192.168.10.12:80"), "{out}");
+    assert!(
+        out.contains("TIME_WAIT   10.0.0.100:40000   10.0.0.1:80        192.168.10.12:80"),
+        "{out}"
+    );
     assert_eq!(c.snapshot().conns.len(), 1);
 }
 
@@ -65,7 +71,12 @@ fn an_unknown_client_address_is_added_to_the_client_and_said_so() {
         "testbed-nat",
         &format!("{NAT_RR}@connect 10.0.0.150 10.0.0.1:80\n"),
     );
-    assert!(out.contains("# console: added 10.0.0.150/24 to client eth0 (secondary address)\n10.0.0.150:"), "{out}");
+    assert!(
+        out.contains(
+            "# console: added 10.0.0.150/24 to client eth0 (secondary address)\n10.0.0.150:"
+        ),
+        "{out}"
+    );
     let client = c.sim.host_index("client").unwrap();
     assert!(c.sim.hosts[client].is_local("10.0.0.150".parse().unwrap()));
 }
@@ -76,7 +87,10 @@ fn restore_reads_up_to_end_and_the_echo_shows_the_input() {
         "testbed-nat",
         "ipvsadm -R\n-A -t 10.0.0.1:80 -s rr\n\n-a -t 10.0.0.1:80 -r 192.168.10.11:80 -m -w 2\n@end\n-Sn\n",
     );
-    assert!(out.starts_with("$ ipvsadm -R\n> -A -t 10.0.0.1:80 -s rr\n> \n> -a -t"), "{out}");
+    assert!(
+        out.starts_with("$ ipvsadm -R\n> -A -t 10.0.0.1:80 -s rr\n> \n> -a -t"),
+        "{out}"
+    );
     assert!(out.ends_with("$ ipvsadm -Sn\n-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 192.168.10.11:80 -m -w 2\n"), "{out}");
     assert_eq!(c.snapshot().services.len(), 1);
 }
@@ -84,10 +98,20 @@ fn restore_reads_up_to_end_and_the_echo_shows_the_input() {
 #[test]
 fn bad_directives_are_errors_with_line_numbers_and_the_script_goes_on() {
     let mut c = Console::bare();
-    let t = c.run_script("@t=5\n@t=1\n@connect 10.0.0.100\n@bogus\n@end\n@connect 10.0.0.999 10.0.0.1:80\n-Ln\n");
+    let t = c.run_script(
+        "@t=5\n@t=1\n@connect 10.0.0.100\n@bogus\n@end\n@connect 10.0.0.999 10.0.0.1:80\n-Ln\n",
+    );
     assert_eq!(t.errors.len(), 5, "{:?}", t.errors);
-    assert!(t.errors[0].starts_with("line 2: time 1.000"), "{:?}", t.errors);
-    assert!(t.errors[1].starts_with("line 3: usage: @connect"), "{:?}", t.errors);
+    assert!(
+        t.errors[0].starts_with("line 2: time 1.000"),
+        "{:?}",
+        t.errors
+    );
+    assert!(
+        t.errors[1].starts_with("line 3: usage: @connect"),
+        "{:?}",
+        t.errors
+    );
     assert!(t.text.ends_with("$ ipvsadm -Ln\nIP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"));
     assert_eq!(c.sim.now().as_secs_f64(), 5.0);
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod console_decisions;
 mod console_engine;
 mod console_ground_truth;
 mod console_sequences;
