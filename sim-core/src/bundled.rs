@@ -27,6 +27,8 @@ pub const ALL: &[Bundled] = bundle![
     "testbed-nat",
     "testbed-dr",
     "testbed-tun",
+    "lc-time-wait",
+    "persistence-pinning",
 ];
 
 pub fn find(name: &str) -> Option<&'static Bundled> {
