@@ -550,8 +550,11 @@ impl Console {
         let c = self.sim.connect(host, spec, Some(a.cip), a.cport);
         let get = a.mode == ConnectMode::Get;
         let deadline = now + if get { GET_TIMEOUT } else { CONNECT_WAIT } + SETTLE;
+        let started = c.local.is_some();
         let done = |sim: &Simulation| {
-            if get {
+            if !started {
+                true
+            } else if get {
                 sim.workloads[c.workload].finished > 0
             } else {
                 sim.console_results.iter().any(|(t, _)| *t == c.tag)
@@ -577,7 +580,9 @@ impl Console {
             .iter()
             .find(|(t, _)| *t == c.tag)
             .and_then(|(_, r)| r.clone().err());
-        if failure.is_none() {
+        if !started {
+            failure = Some("could not start: no route to the target, or the port is in use".into());
+        } else if failure.is_none() {
             if !done(&self.sim) {
                 failure = Some("no answer".into());
             } else if get {
@@ -610,6 +615,7 @@ impl Console {
                 };
                 (d.dest, reason)
             }
+            None if !started => (None, "nothing was sent".to_string()),
             None => (
                 None,
                 "IPVS made no decision: no virtual service took the SYN".to_string(),

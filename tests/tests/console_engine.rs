@@ -124,3 +124,44 @@ fn ipvsadm_errors_keep_their_exit_status_in_the_transcript() {
         "$ ipvsadm -A -t 10.0.0.1:80 -s bogus\nScheduler or persistence engine not found\n[exit 255]\n"
     );
 }
+
+#[test]
+fn a_client_port_in_use_fails_at_once() {
+    let (c, out) = run(
+        "testbed-nat",
+        &format!("{NAT_RR}@connect 10.0.0.100:40000 10.0.0.1:80 hold\n@connect 10.0.0.100:40000 10.0.0.1:80 hold\n"),
+    );
+    assert!(
+        out.ends_with("(not started) -> none (nothing was sent; client: could not start: no route to the target, or the port is in use)\n"),
+        "{out}"
+    );
+    assert!(
+        c.sim.now().as_secs_f64() < 1.0,
+        "no waiting for a connection that never started"
+    );
+}
+
+#[test]
+fn the_cli_prints_the_same_transcript_and_defaults_to_the_nat_testbed() {
+    use crate::support::lvslab_run;
+    let script = "tests/console/traffic-nat.txt";
+    let text = std::fs::read_to_string(crate::support::root().join(script)).unwrap();
+    let (_, want) = run("testbed-nat", &text);
+    let (code, out, err) = lvslab_run(&["console", "testbed-nat", script]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, want);
+    let (code, out, err) = lvslab_run(&["console", script]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out, want,
+        "one argument that is not a scenario is the script"
+    );
+    let bad = crate::support::tmp("bad-console.txt");
+    std::fs::write(&bad, "@nope\n").unwrap();
+    let (code, out, _) = lvslab_run(&["console", bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("console: line 1: unknown directive `@nope`"),
+        "{out}"
+    );
+}

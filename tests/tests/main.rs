@@ -7,6 +7,7 @@ mod console_engine;
 mod console_ground_truth;
 mod console_sequences;
 mod determinism;
+mod ipvs_memory;
 mod ipvs_scenarios;
 mod labs;
 mod malformed;
