@@ -1,7 +1,7 @@
 //! `lvslab`: simulate LVS clusters, validate designs, and deploy them to a real director.
 
 use clap::{Parser, Subcommand};
-use lvslab::cmd_run;
+use lvslab::{cmd_console, cmd_run};
 
 #[derive(Parser)]
 #[command(
@@ -66,6 +66,19 @@ enum Cmd {
         #[arg(long, default_value_t = 2000.0)]
         rate: f64,
     },
+    /// Run ipvsadm commands and @connect lines against a scenario's director, in the simulator.
+    #[command(after_help = cmd_console::HELP)]
+    Console {
+        /// Scenario file or bundled scenario name (default: testbed-nat, an empty NAT director).
+        #[arg(value_name = "SCENARIO")]
+        first: Option<String>,
+        /// Script file, or `-` for standard input (the default).
+        #[arg(value_name = "FILE|-")]
+        second: Option<String>,
+        /// Random seed (default: the scenario's own).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 fn main() {
@@ -99,6 +112,15 @@ fn main() {
             real_servers,
             rate,
         } => lvslab::cmd_bench::bench(connections, real_servers, rate),
+        Cmd::Console {
+            first,
+            second,
+            seed,
+        } => cmd_console::run(cmd_console::ConsoleArgs {
+            first,
+            second,
+            seed,
+        }),
     };
     match res {
         Ok(code) => std::process::exit(code),

@@ -24,6 +24,11 @@ pub const ALL: &[Bundled] = bundle![
     "dr-arp-flux",
     "tun-rp-filter",
     "dr-port-mapping",
+    "testbed-nat",
+    "testbed-dr",
+    "testbed-tun",
+    "lc-time-wait",
+    "persistence-pinning",
 ];
 
 pub fn find(name: &str) -> Option<&'static Bundled> {

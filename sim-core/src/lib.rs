@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod bundled;
+pub mod console;
 pub mod engine;
 pub mod ipvs;
 pub mod metrics;

@@ -127,6 +127,8 @@ pub struct WorkloadRt {
     rng: SimRng,
     issued: u64,
     next_src: usize,
+    /// Requests of this workload that finished (completed or failed).
+    pub finished: u64,
 }
 
 /// A log line about something that happened (faults, failures), for reports and the UI.
@@ -171,6 +173,7 @@ impl Simulation {
                     rng,
                     issued: 0,
                     next_src: 0,
+                    finished: 0,
                 })
                 .collect(),
             faults,
@@ -266,6 +269,7 @@ impl Simulation {
             match n {
                 Notice::RequestFinished { workload } => {
                     if let Some(w) = self.workloads.get_mut(workload) {
+                        w.finished += 1;
                         if let Arrival::Sequential { think } = w.spec.arrival {
                             let at = self.world.now + think;
                             self.world.schedule(
@@ -366,9 +370,16 @@ impl Simulation {
         Ok(())
     }
 
-    /// Opens one client connection now (console `@connect`); returns a tag whose outcome
-    /// appears in `console_results`.
-    pub fn connect(&mut self, host: usize, spec: WorkloadSpec, src: Option<Ipv4Addr>) -> u64 {
+    /// Opens one client connection now (console `@connect`) from `src` (and `sport`, if
+    /// given). Its connect outcome appears in `console_results` under the returned tag; the
+    /// request's end shows in `workloads[handle.workload].finished`.
+    pub fn connect(
+        &mut self,
+        host: usize,
+        spec: WorkloadSpec,
+        src: Option<Ipv4Addr>,
+        sport: Option<u16>,
+    ) -> ConsoleConn {
         self.console_tags += 1;
         let tag = self.console_tags;
         let idx = self.workloads.len();
@@ -378,9 +389,25 @@ impl Simulation {
             rng,
             issued: 1,
             next_src: 0,
+            finished: 0,
         });
-        self.hosts[host].start_request(&mut self.world, idx, &spec, src, Some(tag));
+        let local =
+            self.hosts[host].start_request_from(&mut self.world, idx, &spec, src, sport, Some(tag));
         self.drain_notices();
-        tag
+        ConsoleConn {
+            tag,
+            workload: idx,
+            local,
+        }
     }
+}
+
+/// A connection opened by `Simulation::connect`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConsoleConn {
+    pub tag: u64,
+    /// Index of the one-connection workload created for it.
+    pub workload: usize,
+    /// The client's address and port, or None when it could not even start.
+    pub local: Option<(Ipv4Addr, u16)>,
 }

@@ -255,6 +255,28 @@ impl ConnTable {
     }
 }
 
+/// Approximate heap bytes of a B-tree holding `n` entries of `entry` bytes: leaves hold up
+/// to 11 entries and run about two-thirds full after random inserts, plus a small header
+/// per node.
+fn btree_bytes(n: usize, entry: usize) -> usize {
+    const PER_NODE: usize = 11;
+    let nodes = (n * 3).div_ceil(2 * PER_NODE);
+    nodes * (PER_NODE * entry + 16)
+}
+
+impl ConnTable {
+    /// Approximate heap bytes held by the table: the entries, the three lookup indexes and
+    /// the expiry heap (with its stale entries).
+    pub fn memory_estimate(&self) -> usize {
+        use std::mem::size_of;
+        btree_bytes(self.conns.len(), size_of::<(ConnId, Conn)>())
+            + btree_bytes(self.by_in.len(), size_of::<(InKey, Reverse<ConnId>)>())
+            + btree_bytes(self.by_out.len(), size_of::<(OutKey, Reverse<ConnId>)>())
+            + btree_bytes(self.templates.len(), size_of::<(InKey, Reverse<ConnId>)>())
+            + self.heap.capacity() * size_of::<Reverse<(SimTime, ConnId)>>()
+    }
+}
+
 fn first<K: Ord + Copy>(set: &BTreeSet<(K, Reverse<ConnId>)>, key: &K) -> Option<ConnId> {
     set.range((*key, Reverse(ConnId::MAX))..=(*key, Reverse(0)))
         .next()

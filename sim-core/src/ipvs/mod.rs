@@ -99,6 +99,25 @@ pub struct Decision {
     pub reason: String,
 }
 
+/// Approximate memory of the connection table (`Ipvs::memory_estimate`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableMemory {
+    /// Entries, templates included.
+    pub entries: usize,
+    /// Estimated heap bytes: entries, lookup indexes and the expiry heap.
+    pub bytes: usize,
+}
+
+impl TableMemory {
+    pub fn bytes_per_entry(&self) -> f64 {
+        if self.entries == 0 {
+            0.0
+        } else {
+            self.bytes as f64 / self.entries as f64
+        }
+    }
+}
+
 /// How IPVS wants a packet sent to a real server.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Xmit {
@@ -307,6 +326,14 @@ impl Ipvs {
     /// Number of connection entries (including templates).
     pub fn conn_count(&self) -> usize {
         self.conns.len()
+    }
+
+    /// Size of the connection table, for the benchmark's bytes per tracked connection.
+    pub fn memory_estimate(&self) -> TableMemory {
+        TableMemory {
+            entries: self.conns.len(),
+            bytes: self.conns.memory_estimate(),
+        }
     }
 
     pub fn snapshot(&self, now: SimTime) -> IpvsSnapshot {

@@ -1307,6 +1307,20 @@ impl Host {
         src: Option<Ipv4Addr>,
         console_tag: Option<u64>,
     ) {
+        let _ = self.start_request_from(w, wl_index, wl, src, None, console_tag);
+    }
+
+    /// `start_request` with an optional fixed source port (a client that binds its port);
+    /// returns the local address and port used, or None when the request failed at once.
+    pub fn start_request_from(
+        &mut self,
+        w: &mut World,
+        wl_index: usize,
+        wl: &WorkloadSpec,
+        src: Option<Ipv4Addr>,
+        sport: Option<u16>,
+        console_tag: Option<u64>,
+    ) -> Option<(Ipv4Addr, u16)> {
         let now = w.now;
         w.metrics.requests_sent += 1;
         let src = match src {
@@ -1318,13 +1332,23 @@ impl Host {
                     .unwrap_or(Ipv4Addr::UNSPECIFIED),
                 None => {
                     self.finish_request(w, wl_index, Err("no route to the target"), "", now);
-                    return;
+                    return None;
                 }
             },
         };
-        let Some(port) = self.ephemeral_port(src, wl.target) else {
-            self.finish_request(w, wl_index, Err("no free ephemeral port"), "", now);
-            return;
+        let port = match sport {
+            Some(p) if !self.demux.contains_key(&(src, p, wl.target.0, wl.target.1)) => Some(p),
+            Some(_) => None,
+            None => self.ephemeral_port(src, wl.target),
+        };
+        let Some(port) = port else {
+            let why = if sport.is_some() {
+                "source port already in use"
+            } else {
+                "no free ephemeral port"
+            };
+            self.finish_request(w, wl_index, Err(why), "", now);
+            return None;
         };
         match wl.proto {
             L4::Tcp => {
@@ -1386,6 +1410,7 @@ impl Host {
                 );
             }
         }
+        Some((src, port))
     }
 
     /// Closes every client connection held open (console `@close-all`).
