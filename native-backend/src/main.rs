@@ -65,6 +65,9 @@ enum Cmd {
         /// Arrival rate, connections per second.
         #[arg(long, default_value_t = 2000.0)]
         rate: f64,
+        /// Connections for the IPVS connection-table benchmark (0 = skip it).
+        #[arg(long, default_value_t = 1_000_000)]
+        table_connections: u64,
     },
     /// Run ipvsadm commands and @connect lines against a scenario's director, in the simulator.
     #[command(after_help = cmd_console::HELP)]
@@ -111,7 +114,14 @@ fn main() {
             connections,
             real_servers,
             rate,
-        } => lvslab::cmd_bench::bench(connections, real_servers, rate),
+            table_connections,
+        } => {
+            let code = lvslab::cmd_bench::bench(connections, real_servers, rate);
+            if table_connections > 0 {
+                lvslab::cmd_bench::bench_table(table_connections, 5_000);
+            }
+            code
+        }
         Cmd::Console {
             first,
             second,
