@@ -4,9 +4,10 @@
 
 use super::sched::DestId;
 use crate::admin::FwdMethod;
+use crate::net::fasthash::FastMap;
 use crate::time::{SimDuration, SimTime};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::net::IpAddr;
 
 /// Connection flag bits (IP_VS_CONN_F_*).
@@ -94,7 +95,7 @@ impl Conn {
 }
 
 /// In-lookup key: (protocol, client address:port, virtual address:port).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InKey {
     pub proto: u8,
     pub caddr: IpAddr,
@@ -104,7 +105,7 @@ pub struct InKey {
 }
 
 /// Out-lookup key: (protocol, client address:port, reply source address:port).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OutKey {
     pub proto: u8,
     pub caddr: IpAddr,
@@ -119,9 +120,10 @@ pub struct OutKey {
 #[derive(Default)]
 pub struct ConnTable {
     conns: BTreeMap<ConnId, Conn>,
-    by_in: BTreeSet<(InKey, Reverse<ConnId>)>,
-    by_out: BTreeSet<(OutKey, Reverse<ConnId>)>,
-    templates: BTreeSet<(InKey, Reverse<ConnId>)>,
+    /// Lookup-only indexes (never iterated): key -> ids sharing it.
+    by_in: FastMap<InKey, Vec<ConnId>>,
+    by_out: FastMap<OutKey, Vec<ConnId>>,
+    templates: FastMap<InKey, Vec<ConnId>>,
     heap: BinaryHeap<Reverse<(SimTime, ConnId)>>,
     next_id: ConnId,
 }
@@ -149,18 +151,18 @@ impl ConnTable {
 
     fn hash(&mut self, c: &Conn) {
         if c.is_template() {
-            self.templates.insert((c.in_key(), Reverse(c.id)));
+            self.templates.entry(c.in_key()).or_default().push(c.id);
         } else {
-            self.by_in.insert((c.in_key(), Reverse(c.id)));
-            self.by_out.insert((c.out_key(), Reverse(c.id)));
+            self.by_in.entry(c.in_key()).or_default().push(c.id);
+            self.by_out.entry(c.out_key()).or_default().push(c.id);
         }
     }
     fn unhash(&mut self, c: &Conn) {
         if c.is_template() {
-            self.templates.remove(&(c.in_key(), Reverse(c.id)));
+            unindex(&mut self.templates, &c.in_key(), c.id);
         } else {
-            self.by_in.remove(&(c.in_key(), Reverse(c.id)));
-            self.by_out.remove(&(c.out_key(), Reverse(c.id)));
+            unindex(&mut self.by_in, &c.in_key(), c.id);
+            unindex(&mut self.by_out, &c.out_key(), c.id);
         }
     }
 
@@ -270,15 +272,29 @@ impl ConnTable {
     pub fn memory_estimate(&self) -> usize {
         use std::mem::size_of;
         btree_bytes(self.conns.len(), size_of::<(ConnId, Conn)>())
-            + btree_bytes(self.by_in.len(), size_of::<(InKey, Reverse<ConnId>)>())
-            + btree_bytes(self.by_out.len(), size_of::<(OutKey, Reverse<ConnId>)>())
-            + btree_bytes(self.templates.len(), size_of::<(InKey, Reverse<ConnId>)>())
+            + hash_index_bytes::<InKey>(self.by_in.len(), self.by_in.capacity())
+            + hash_index_bytes::<OutKey>(self.by_out.len(), self.by_out.capacity())
+            + hash_index_bytes::<InKey>(self.templates.len(), self.templates.capacity())
             + self.heap.capacity() * size_of::<Reverse<(SimTime, ConnId)>>()
     }
 }
 
-fn first<K: Ord + Copy>(set: &BTreeSet<(K, Reverse<ConnId>)>, key: &K) -> Option<ConnId> {
-    set.range((*key, Reverse(ConnId::MAX))..=(*key, Reverse(0)))
-        .next()
-        .map(|(_, Reverse(id))| *id)
+/// The most recently created entry under a key (the head of the kernel's hash chain).
+fn first<K: std::hash::Hash + Eq>(index: &FastMap<K, Vec<ConnId>>, key: &K) -> Option<ConnId> {
+    index.get(key).and_then(|v| v.iter().max().copied())
+}
+
+fn unindex<K: std::hash::Hash + Eq>(index: &mut FastMap<K, Vec<ConnId>>, key: &K, id: ConnId) {
+    if let Some(v) = index.get_mut(key) {
+        v.retain(|x| *x != id);
+        if v.is_empty() {
+            index.remove(key);
+        }
+    }
+}
+
+/// Approximate heap bytes of a hash index (buckets plus one small vector per key).
+fn hash_index_bytes<K>(len: usize, cap: usize) -> usize {
+    use std::mem::size_of;
+    cap * (size_of::<K>() + size_of::<Vec<ConnId>>() + 1) + len * size_of::<ConnId>()
 }
