@@ -3,6 +3,7 @@
 mod support;
 
 mod determinism;
+mod keepalived_conf;
 mod labs;
 mod malformed;
 mod pcap_tshark;

@@ -271,6 +271,10 @@ pub struct HostSpec {
     /// TIME_WAIT length of this host's TCP (Linux: 60 s).
     #[serde(default)]
     pub time_wait: Option<Dur>,
+    /// keepalived.conf text run by this director (VRRP, health checkers; its
+    /// virtual_server sections program the IPVS table). See scenario/keepalived.rs.
+    #[serde(default)]
+    pub keepalived: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -3,6 +3,7 @@
 
 pub mod diag;
 pub mod format;
+mod keepalived;
 
 use crate::admin::ipvsadm::{parse_line, Command};
 use crate::admin::{
@@ -339,6 +340,7 @@ impl Builder<'_> {
         }
         // ---- hosts
         let mut hosts: Vec<Host> = Vec::new();
+        let mut keepalived_cfgs = Vec::new();
         let mut host_names = BTreeSet::new();
         for (hi, hs) in spec.hosts.iter().enumerate() {
             let hp = vec![k("host"), Seg::Index(hi)];
@@ -550,6 +552,9 @@ impl Builder<'_> {
                 );
                 self.build_ipvs(&hp, ipvs_spec, &mut ipvs);
                 h.ipvs = Some(ipvs);
+            }
+            if let Some(cfg) = self.build_keepalived(&hp, hs, &mut h, &rng) {
+                keepalived_cfgs.push((hi, cfg));
             }
             // sysctls
             for (name, value) in &hs.sysctl {
@@ -799,7 +804,7 @@ impl Builder<'_> {
         }
         let world = World::new(segments, rng.stream("links"));
         let end = SimTime(spec.scenario.duration.0 .0);
-        Some(Simulation::new(
+        let sim = Simulation::new(
             spec.scenario.name.clone(),
             seed,
             world,
@@ -807,7 +812,11 @@ impl Builder<'_> {
             workloads,
             faults,
             end,
-        ))
+        );
+        for (host, cfg) in keepalived_cfgs {
+            let _ = (host, cfg);
+        }
+        Some(sim)
     }
 
     fn build_ipvs(&mut self, hp: &[Seg], spec: &IpvsSpec, ipvs: &mut Ipvs) {
