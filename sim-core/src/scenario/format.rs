@@ -510,6 +510,20 @@ pub enum FaultKind {
     Sysctl,
     Ipvsadm,
     Slow,
+    /// keepalived gets SIGTERM (priority-0 adverts, VIPs and services removed).
+    KeepalivedStop,
+    /// keepalived starts again.
+    KeepalivedStart,
+    /// keepalived's VRRP process is killed: no more adverts, VIPs stay.
+    KeepalivedKill,
+    /// `name` = VRRP instance, `value` = its new priority.
+    VrrpPriority,
+    /// `name` = vrrp_script, `value` = 1 (succeeds) or 0 (fails).
+    VrrpScript,
+    /// The server application on `port` stops listening.
+    ServerStop,
+    /// The stopped server application on `port` listens again.
+    ServerStart,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

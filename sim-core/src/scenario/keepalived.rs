@@ -20,9 +20,10 @@
 //! fight (`ipvs.timeouts` may stay). VRRP instances need the interfaces they name.
 
 use super::diag::{locate, Diagnostic, Seg, Severity};
-use super::format::HostSpec;
+use super::format::{FaultFile, FaultKind, HostSpec};
 use super::{k, Builder, Scenario};
 use crate::admin::keepalived::{self, lvs, KeepalivedConfig, KeepalivedError};
+use crate::engine::FaultAction;
 use crate::net::host::{Host, Role};
 use crate::net::IfaceKind;
 use crate::time::SimTime;
@@ -191,5 +192,107 @@ impl Builder<'_> {
             }
         }
         ok.then_some(cfg)
+    }
+}
+
+impl Builder<'_> {
+    /// The HA actions of `[[fault]]`: keepalived-stop / -start / -kill on a director with
+    /// keepalived; vrrp-priority (`name` = instance, `value` = priority); vrrp-script
+    /// (`name` = script, `value` = 1 succeeds, 0 fails); server-stop / server-start
+    /// (`port`).
+    pub(super) fn ha_fault(
+        &mut self,
+        fp: &[Seg],
+        f: &FaultFile,
+        host: usize,
+        h: &Host,
+    ) -> Option<FaultAction> {
+        let cfg = self
+            .sc
+            .spec
+            .hosts
+            .iter()
+            .find(|x| x.name == f.host)
+            .and_then(|x| x.keepalived.as_ref())
+            .and_then(|t| keepalived::parse(t).ok());
+        let need_ka = |b: &mut Self| {
+            if cfg.is_none() {
+                b.err(
+                    &[fp.to_vec(), vec![k("host")]].concat(),
+                    format!("{} runs no keepalived", f.host),
+                    Some("give the director a `keepalived` configuration"),
+                );
+            }
+            cfg.is_some()
+        };
+        match f.action {
+            FaultKind::KeepalivedStop => {
+                need_ka(self).then_some(FaultAction::KeepalivedStop { host })
+            }
+            FaultKind::KeepalivedStart => {
+                need_ka(self).then_some(FaultAction::KeepalivedStart { host })
+            }
+            FaultKind::KeepalivedKill => {
+                need_ka(self).then_some(FaultAction::KeepalivedKill { host })
+            }
+            FaultKind::VrrpPriority => {
+                if !need_ka(self) {
+                    return None;
+                }
+                let c = cfg.as_ref()?;
+                match (&f.name, f.value) {
+                    (Some(n), Some(v)) if c.instance(n).is_some() && (1..=255).contains(&v) => {
+                        Some(FaultAction::VrrpPriority {
+                            host,
+                            instance: n.clone(),
+                            priority: v as u8,
+                        })
+                    }
+                    _ => {
+                        self.err(fp, "action \"vrrp-priority\" needs `name` (a vrrp_instance of the host) and `value` (1..255)", None);
+                        None
+                    }
+                }
+            }
+            FaultKind::VrrpScript => {
+                if !need_ka(self) {
+                    return None;
+                }
+                let c = cfg.as_ref()?;
+                match (&f.name, f.value) {
+                    (Some(n), Some(v)) if c.script(n).is_some() && (v == 0 || v == 1) => {
+                        Some(FaultAction::VrrpScript {
+                            host,
+                            script: n.clone(),
+                            ok: v == 1,
+                        })
+                    }
+                    _ => {
+                        self.err(fp, "action \"vrrp-script\" needs `name` (a vrrp_script of the host) and `value` (1 = succeeds, 0 = fails)", None);
+                        None
+                    }
+                }
+            }
+            FaultKind::ServerStop | FaultKind::ServerStart => {
+                let Some(port) = f.port else {
+                    self.err(fp, "this action needs `port`", None);
+                    return None;
+                };
+                if !h.servers.keys().any(|(_, p)| *p == port) {
+                    self.err(
+                        &[fp.to_vec(), vec![k("port")]].concat(),
+                        format!("{} has no server on port {port}", f.host),
+                        None,
+                    );
+                    return None;
+                }
+                Some(if f.action == FaultKind::ServerStop {
+                    FaultAction::ServerStop { host, port }
+                } else {
+                    FaultAction::ServerStart { host, port }
+                })
+            }
+            _ => None,
+        }
     }
 }

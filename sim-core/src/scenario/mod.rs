@@ -779,6 +779,13 @@ impl Builder<'_> {
                         None
                     }
                 },
+                FaultKind::KeepalivedStop
+                | FaultKind::KeepalivedStart
+                | FaultKind::KeepalivedKill
+                | FaultKind::VrrpPriority
+                | FaultKind::VrrpScript
+                | FaultKind::ServerStop
+                | FaultKind::ServerStart => self.ha_fault(&fp, f, host, &hosts[host]),
                 FaultKind::Slow => match (f.port, f.factor) {
                     (Some(port), Some(factor)) if factor > 0.0 => {
                         Some(FaultAction::Slow { host, port, factor })
@@ -804,7 +811,7 @@ impl Builder<'_> {
         }
         let world = World::new(segments, rng.stream("links"));
         let end = SimTime(spec.scenario.duration.0 .0);
-        let sim = Simulation::new(
+        let mut sim = Simulation::new(
             spec.scenario.name.clone(),
             seed,
             world,
@@ -814,7 +821,7 @@ impl Builder<'_> {
             end,
         );
         for (host, cfg) in keepalived_cfgs {
-            let _ = (host, cfg);
+            sim.install_keepalived(host, cfg, rng.stream(&format!("keepalived:{host}")));
         }
         Some(sim)
     }

@@ -1128,12 +1128,14 @@ fn vip(v: &Stmt) -> Res<VipSpec> {
             "brd" | "scope" | "label" | "metric" => {
                 v.arg(k + 1)?;
             }
-            o => return err(
-                v.line,
-                format!(
+            o => {
+                return err(
+                    v.line,
+                    format!(
                     "virtual_ipaddress: unknown option `{o}` (expected dev, brd, scope or label)"
                 ),
-            ),
+                )
+            }
         }
         k += 2;
     }
