@@ -3,6 +3,7 @@
 mod support;
 
 mod determinism;
+mod ha_vrrp;
 mod keepalived_conf;
 mod labs;
 mod malformed;

@@ -63,7 +63,7 @@ impl Keepalived {
                 group: cfg
                     .sync_groups
                     .iter()
-                    .position(|g| g.members.iter().any(|m| *m == i.name)),
+                    .position(|g| g.members.contains(&i.name)),
                 track_ifaces,
                 track_scripts,
                 master_epoch: 0,
