@@ -24,6 +24,14 @@ pub const ALL: &[Bundled] = bundle![
     "dr-arp-flux",
     "tun-rp-filter",
     "dr-port-mapping",
+    "ha-nat-keepalived",
+    "ha-failover-nosync",
+    "ha-failover-sync",
+    "ha-dr-keepalived",
+    "ha-nopreempt",
+    "ha-split-brain",
+    "ha-checker-dead-rs",
+    "ha-checker-inhibit",
 ];
 
 pub fn find(name: &str) -> Option<&'static Bundled> {

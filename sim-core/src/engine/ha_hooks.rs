@@ -136,6 +136,35 @@ impl Simulation {
                     .ok_or_else(|| format!("{} has no TCP server on port {port}", h.name))?;
                 self.stopped_servers.insert((*host, *port), s.spec);
             }
+            FaultAction::Cut { a, b, iface, cut } => {
+                let mut n = 0;
+                for seg in self.world.segments.iter_mut() {
+                    let pa: Vec<usize> = (0..seg.ports.len())
+                        .filter(|&p| {
+                            seg.ports[p].node == *a && iface.is_none_or(|i| seg.ports[p].iface == i)
+                        })
+                        .collect();
+                    let pb: Vec<usize> = (0..seg.ports.len())
+                        .filter(|&p| seg.ports[p].node == *b)
+                        .collect();
+                    for &x in &pa {
+                        for &y in &pb {
+                            n += 1;
+                            if *cut {
+                                seg.cut.insert((x.min(y), x.max(y)));
+                            } else {
+                                seg.cut.remove(&(x.min(y), x.max(y)));
+                            }
+                        }
+                    }
+                }
+                if n == 0 {
+                    return Err(format!(
+                        "{} and {} share no segment",
+                        self.hosts[*a].name, self.hosts[*b].name
+                    ));
+                }
+            }
             FaultAction::ServerStart { host, port } => {
                 let spec = self
                     .stopped_servers
@@ -212,6 +241,13 @@ impl Simulation {
             let Some(prev) = prev.filter(|p| *p != host) else {
                 continue;
             };
+            // Members of a sync group move together: one takeover.
+            if let Some(f) = self.failovers.last_mut() {
+                if f.t == t && f.to == self.hosts[host].name && f.from == self.hosts[prev].name {
+                    f.instance = format!("{},{inst}", f.instance);
+                    continue;
+                }
+            }
             let mut watched = Vec::new();
             for (i, h) in self.hosts.iter_mut().enumerate() {
                 if h.role == Role::Client || h.role == Role::Host {

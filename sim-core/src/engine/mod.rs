@@ -148,6 +148,15 @@ pub enum FaultAction {
         script: String,
         ok: bool,
     },
+    /// The network between two hosts is cut (or restored): frames between their ports on
+    /// the segments they share (only the segment of host `a`'s `iface` when given) are lost
+    /// while both interfaces stay up.
+    Cut {
+        a: usize,
+        b: usize,
+        iface: Option<usize>,
+        cut: bool,
+    },
     /// A server application stops listening (connections are refused) ...
     ServerStop {
         host: usize,
@@ -424,7 +433,8 @@ impl Simulation {
             | FaultAction::VrrpPriority { .. }
             | FaultAction::VrrpScript { .. }
             | FaultAction::ServerStop { .. }
-            | FaultAction::ServerStart { .. } => self.ha_action(a)?,
+            | FaultAction::ServerStart { .. }
+            | FaultAction::Cut { .. } => self.ha_action(a)?,
             FaultAction::Sysctl { host, name, value } => {
                 self.hosts[*host].set_sysctl(name, *value)?
             }

@@ -119,6 +119,14 @@ pub struct Host {
     ip_id: u16,
 }
 
+/// An established connection, possibly half-closed (data may still flow one way).
+fn synchronized(s: TcpState) -> bool {
+    matches!(
+        s,
+        TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2 | TcpState::CloseWait
+    )
+}
+
 fn eff(all: u8, dev: u8) -> u8 {
     all.max(dev)
 }
@@ -1591,8 +1599,7 @@ impl Host {
             .conns
             .iter()
             .filter(|(_, e)| {
-                matches!(e.app, ConnApp::Client { done: false, .. })
-                    && e.conn.state == TcpState::Established
+                matches!(e.app, ConnApp::Client { done: false, .. }) && synchronized(e.conn.state)
             })
             .map(|(k, _)| *k)
             .collect();
@@ -1602,11 +1609,11 @@ impl Host {
         ids
     }
 
-    /// Whether a watched connection is still open and established.
+    /// Whether a watched connection is still open (established, or half-closed by us).
     pub fn conn_established(&self, id: u64) -> bool {
         self.conns
             .get(&id)
-            .is_some_and(|e| e.conn.state == TcpState::Established)
+            .is_some_and(|e| synchronized(e.conn.state))
     }
 
     fn note_outcome(&mut self, id: u64, ok: bool) {

@@ -524,6 +524,11 @@ pub enum FaultKind {
     ServerStop,
     /// The stopped server application on `port` listens again.
     ServerStart,
+    /// Frames between `host` and the host named in `name` are lost on the segments they
+    /// share (only the segment of `iface` when given); interfaces stay up (a split).
+    Cut,
+    /// Undoes `cut`.
+    Restore,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

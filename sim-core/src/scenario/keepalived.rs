@@ -296,3 +296,64 @@ impl Builder<'_> {
         }
     }
 }
+
+impl Builder<'_> {
+    /// `cut` / `restore`: `host` and the host named in `name` (optionally `iface` of `host`).
+    pub(super) fn cut_fault(
+        &mut self,
+        fp: &[Seg],
+        f: &FaultFile,
+        host: usize,
+        hosts: &[Host],
+    ) -> Option<FaultAction> {
+        let Some(peer) = f
+            .name
+            .as_ref()
+            .and_then(|n| hosts.iter().position(|h| &h.name == n))
+        else {
+            self.err(
+                &[fp.to_vec(), vec![k("name")]].concat(),
+                "this action needs `name` = the host on the other side of the cut",
+                None,
+            );
+            return None;
+        };
+        let iface = match &f.iface {
+            Some(n) => match hosts[host].iface_index(n) {
+                Some(i) => Some(i),
+                None => {
+                    self.err(
+                        &[fp.to_vec(), vec![k("iface")]].concat(),
+                        format!("{} has no interface `{n}`", f.host),
+                        None,
+                    );
+                    return None;
+                }
+            },
+            None => None,
+        };
+        Some(FaultAction::Cut {
+            a: host,
+            b: peer,
+            iface,
+            cut: f.action == FaultKind::Cut,
+        })
+    }
+
+    /// Addresses keepalived may put on a host (its VIPs), for the topology checks.
+    pub(super) fn floating_addrs(&self, host: usize) -> Vec<std::net::Ipv4Addr> {
+        self.sc
+            .spec
+            .hosts
+            .get(host)
+            .and_then(|h| h.keepalived.as_ref())
+            .and_then(|t| keepalived::parse(t).ok())
+            .map(|c| {
+                c.instances
+                    .iter()
+                    .flat_map(|i| i.virtual_ipaddress.iter().map(|v| v.addr))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

@@ -786,6 +786,7 @@ impl Builder<'_> {
                 | FaultKind::VrrpScript
                 | FaultKind::ServerStop
                 | FaultKind::ServerStart => self.ha_fault(&fp, f, host, &hosts[host]),
+                FaultKind::Cut | FaultKind::Restore => self.cut_fault(&fp, f, host, &hosts),
                 FaultKind::Slow => match (f.port, f.factor) {
                     (Some(port), Some(factor)) if factor > 0.0 => {
                         Some(FaultAction::Slow { host, port, factor })
@@ -1038,11 +1039,12 @@ impl Builder<'_> {
                                 .iter()
                                 .find(|r| r.dst.prefix == 0)
                                 .and_then(|r| r.via);
-                            let d_addrs: Vec<Ipv4Addr> = d
+                            let mut d_addrs: Vec<Ipv4Addr> = d
                                 .ifaces
                                 .iter()
                                 .flat_map(|i| i.addrs.iter().map(|c| c.addr))
                                 .collect();
+                            d_addrs.extend(self.floating_addrs(di));
                             match gw {
                                 Some(g) if d_addrs.contains(&g) => {}
                                 Some(g) => self.warn(&rp, format!("NAT real server {} routes its replies via {g}, not via the director: replies leave with source {rip} instead of the VIP and the client drops them", rs.name), Some("make the director's inside address (DIP) the real server's default gateway")),
