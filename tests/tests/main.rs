@@ -3,6 +3,8 @@
 mod support;
 
 mod determinism;
+mod ha_checker;
+mod ha_sync;
 mod ha_vrrp;
 mod keepalived_conf;
 mod labs;
