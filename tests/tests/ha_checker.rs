@@ -47,13 +47,19 @@ fn dead_real_server_is_removed_after_check_and_retry_and_never_scheduled_while_o
     assert!(!up);
     // delay_loop 3, retry 1, delay_before_retry 1: the first failing check comes within
     // one delay_loop of the failure, the retry 1 s later marks it DOWN.
-    assert!(t_down > 11.0 && t_down <= 10.0 + 3.0 + 1.0 + 0.01, "{t_down}");
+    assert!(
+        t_down > 11.0 && t_down <= 10.0 + 3.0 + 1.0 + 0.01,
+        "{t_down}"
+    );
     assert_eq!(dests(&sim), vec![("10.0.0.21".to_string(), 1)]);
     sim.run();
     let ch = rs_changes(&sim, "10.0.0.22:80");
     assert_eq!(ch.len(), 2);
     let t_up = ch[1].0;
-    assert!(ch[1].1 && t_up > 25.0 && t_up <= 25.0 + 3.0 + 0.01, "{t_up}");
+    assert!(
+        ch[1].1 && t_up > 25.0 && t_up <= 25.0 + 3.0 + 0.01,
+        "{t_up}"
+    );
     let rs2: IpAddr = "10.0.0.22".parse().unwrap();
     let picked: Vec<f64> = sim
         .world
@@ -63,7 +69,10 @@ fn dead_real_server_is_removed_after_check_and_retry_and_never_scheduled_while_o
         .map(|(_, d)| d.time.as_secs_f64())
         .collect();
     assert!(picked.iter().any(|t| *t < 10.0));
-    assert!(picked.iter().all(|t| *t < t_down || *t > t_up), "{picked:?}");
+    assert!(
+        picked.iter().all(|t| *t < t_down || *t > t_up),
+        "{picked:?}"
+    );
     assert!(picked.iter().any(|t| *t > t_up));
     // Connections refused by the dead server stop once it is out.
     let r = sim.report();
@@ -76,11 +85,17 @@ fn inhibit_on_failure_keeps_the_server_with_weight_zero() {
     sim.run_until(SimTime::from_secs(15));
     let mut d = dests(&sim);
     d.sort();
-    assert_eq!(d, vec![("10.0.0.21".to_string(), 1), ("10.0.0.22".to_string(), 0)]);
+    assert_eq!(
+        d,
+        vec![("10.0.0.21".to_string(), 1), ("10.0.0.22".to_string(), 0)]
+    );
     sim.run();
     let mut d = dests(&sim);
     d.sort();
-    assert_eq!(d, vec![("10.0.0.21".to_string(), 1), ("10.0.0.22".to_string(), 1)]);
+    assert_eq!(
+        d,
+        vec![("10.0.0.21".to_string(), 1), ("10.0.0.22".to_string(), 1)]
+    );
     let rs2: IpAddr = "10.0.0.22".parse().unwrap();
     let ch = rs_changes(&sim, "10.0.0.22:80");
     let (t_down, t_up) = (ch[0].0, ch[1].0);
@@ -190,5 +205,8 @@ fn losing_quorum_brings_in_the_sorry_server() {
     sim.run();
     let mut d = dests(&sim);
     d.sort();
-    assert_eq!(d, vec![("10.0.0.21".to_string(), 1), ("10.0.0.22".to_string(), 1)]);
+    assert_eq!(
+        d,
+        vec![("10.0.0.21".to_string(), 1), ("10.0.0.22".to_string(), 1)]
+    );
 }

@@ -549,8 +549,9 @@ impl Keepalived {
                             self.record(now, &name, HaWhat::VipRemoved(c.to_string()));
                         }
                     }
-                    if removed && self.instances[i].vrrp.state != VrrpState::Master {
-                        let _ = removed;
+                    // At start-up keepalived removes addresses a killed predecessor left.
+                    if removed && self.instances[i].last_state == VrrpState::Init {
+                        self.note(now, format!("({name}) removing VIPs."));
                     }
                 }
                 VrrpOut::LowerPrioGarps => {
