@@ -474,3 +474,42 @@ fn wrong_password_is_ignored_and_both_become_master() {
     // Each keeps the VIP.
     assert!(vip_removed(&sim, "ld1").is_empty() && vip_removed(&sim, "ld2").is_empty());
 }
+
+#[test]
+fn interface_down_means_fault_and_back_up_means_backup_then_preemption() {
+    let faults = [
+        "[[fault]]\nat = \"10.3s\"\naction = \"link-down\"\nhost = \"ld1\"\niface = \"eth0\"\n",
+        "[[fault]]\nat = \"20s\"\naction = \"link-up\"\nhost = \"ld1\"\niface = \"eth0\"\n",
+    ]
+    .concat();
+    let sim = scenario(&MASTER100, &BACKUP90, "1", 2, &faults, "30s");
+    let states: Vec<(f64, VrrpState)> = history(&sim, "ld1")
+        .iter()
+        .filter_map(|r| match r.what {
+            HaWhat::State(s) => Some((secs(r.t), s)),
+            _ => None,
+        })
+        .collect();
+    assert!(states.contains(&(10.3, VrrpState::Fault)), "{states:?}");
+    assert!(states.contains(&(20.0, VrrpState::Backup)), "{states:?}");
+    // LD2 takes over from LD1's last advert (the priority-0 advert cannot leave a down link).
+    let m2 = master_at(&sim, "ld2");
+    assert!((m2[0] - 9.609375 - 3.648437 - LAT).abs() < 1e-5, "{m2:?}");
+    // Back up at 20 s: LD1 discards LD2's lower-priority adverts and preempts 3.609 s later.
+    let m1 = master_at(&sim, "ld1");
+    assert!((m1[1] - 20.0 - 3.609375).abs() < 1e-5, "{m1:?}");
+}
+
+#[test]
+fn a_lower_priority_makes_the_backup_preempt() {
+    let f = "[[fault]]\nat = \"10.3s\"\naction = \"vrrp-priority\"\nhost = \"ld1\"\nname = \"VI_1\"\nvalue = 80\n";
+    let sim = scenario(&MASTER100, &BACKUP90, "1", 2, f, "20s");
+    // LD1 advertises 80 from 10.609 on; LD2 (90) discards those adverts and takes over
+    // its down interval after the last priority-100 advert it accepted (9.609).
+    let m2 = master_at(&sim, "ld2");
+    assert!((m2[0] - 9.609375 - 3.648437 - LAT).abs() < 1e-5, "{m2:?}");
+    assert_eq!(
+        sim.keepalived_on("ld1").unwrap().instances[0].vrrp.state,
+        VrrpState::Backup
+    );
+}
