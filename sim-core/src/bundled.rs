@@ -29,6 +29,14 @@ pub const ALL: &[Bundled] = bundle![
     "testbed-tun",
     "lc-time-wait",
     "persistence-pinning",
+    "ha-nat-keepalived",
+    "ha-failover-nosync",
+    "ha-failover-sync",
+    "ha-dr-keepalived",
+    "ha-nopreempt",
+    "ha-split-brain",
+    "ha-checker-dead-rs",
+    "ha-checker-inhibit",
 ];
 
 pub fn find(name: &str) -> Option<&'static Bundled> {

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod bundled;
 pub mod console;
 pub mod engine;
+pub mod ha;
 pub mod ipvs;
 pub mod metrics;
 pub mod net;

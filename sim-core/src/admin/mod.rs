@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod ipvsadm;
+pub mod keepalived;
 
 pub use config::*;
 

@@ -1,6 +1,7 @@
 //! The discrete-event engine: a closed set of events, ordered by (time, insertion counter),
 //! delivered to hosts and switches. `Simulation` owns the hosts and the `World`.
 
+mod ha_hooks;
 pub mod queue;
 pub mod report;
 pub mod world;
@@ -74,6 +75,11 @@ pub enum Event {
     Fault {
         index: u32,
     },
+    /// A timer of the keepalived daemon (or the IPVS master sync thread) on a host.
+    Ha {
+        node: u32,
+        timer: crate::ha::HaTimer,
+    },
 }
 
 /// A change to the model at a point in time.
@@ -110,6 +116,49 @@ pub enum FaultAction {
         host: usize,
         port: u16,
         factor: f64,
+    },
+    /// keepalived receives SIGTERM: priority-0 adverts, VIPs and services removed.
+    KeepalivedStop {
+        host: usize,
+    },
+    /// keepalived is started (again).
+    KeepalivedStart {
+        host: usize,
+    },
+    /// keepalived's VRRP process is killed: silence, the VIPs stay configured.
+    KeepalivedKill {
+        host: usize,
+    },
+    /// A VRRP instance's configured priority changes.
+    VrrpPriority {
+        host: usize,
+        instance: String,
+        priority: u8,
+    },
+    /// A vrrp_script starts succeeding (`ok`) or failing.
+    VrrpScript {
+        host: usize,
+        script: String,
+        ok: bool,
+    },
+    /// The network between two hosts is cut (or restored): frames between their ports on
+    /// the segments they share (only the segment of host `a`'s `iface` when given) are lost
+    /// while both interfaces stay up.
+    Cut {
+        a: usize,
+        b: usize,
+        iface: Option<usize>,
+        cut: bool,
+    },
+    /// A server application stops listening (connections are refused) ...
+    ServerStop {
+        host: usize,
+        port: u16,
+    },
+    /// ... or starts again.
+    ServerStart {
+        host: usize,
+        port: u16,
     },
 }
 
@@ -149,6 +198,14 @@ pub struct Simulation {
     pub log: Vec<LogLine>,
     console_tags: u64,
     pub console_results: Vec<(u64, Result<(), String>)>,
+    /// keepalived daemons (one per director that runs it).
+    pub keepalived: Vec<crate::ha::Keepalived>,
+    /// IPVS master sync daemons, by host.
+    pub sync_senders: std::collections::BTreeMap<usize, crate::ha::sync::SyncSender>,
+    /// VRRP takeovers and the client connections open at that moment.
+    pub failovers: Vec<report::FailoverWatch>,
+    stopped_servers: std::collections::BTreeMap<(usize, u16), crate::transport::app::ServerSpec>,
+    last_master: std::collections::BTreeMap<String, usize>,
 }
 
 impl Simulation {
@@ -181,6 +238,11 @@ impl Simulation {
             log: Vec::new(),
             console_tags: 0,
             console_results: Vec::new(),
+            keepalived: Vec::new(),
+            sync_senders: Default::default(),
+            failovers: Vec::new(),
+            stopped_servers: Default::default(),
+            last_master: Default::default(),
         };
         for (i, w) in sim.workloads.iter().enumerate() {
             sim.world
@@ -219,8 +281,10 @@ impl Simulation {
             }
             Event::Arrival { workload } => self.arrival(workload as usize),
             Event::Fault { index } => self.apply_fault(index as usize),
+            Event::Ha { node, timer } => self.ha_timer(node as usize, timer),
         }
         self.drain_notices();
+        self.ha_after_step();
         Some(at)
     }
 
@@ -284,6 +348,12 @@ impl Simulation {
                 Notice::ConsoleConnect { tag, outcome } => {
                     self.console_results.push((tag, outcome))
                 }
+                Notice::Vrrp {
+                    node,
+                    iface,
+                    packet,
+                } => self.ha_advert(node, iface, &packet),
+                Notice::Probe { node, tag, outcome } => self.ha_probe(node, tag, &outcome),
             }
         }
     }
@@ -332,14 +402,30 @@ impl Simulation {
     /// Applies a fault or a live change (the browser's buttons use this too).
     pub fn apply_action(&mut self, a: &FaultAction) -> Result<(), String> {
         match a {
-            FaultAction::HostDown { host } => self.hosts[*host].crash(),
-            FaultAction::HostUp { host } => self.hosts[*host].recover(),
+            FaultAction::HostDown { host } => {
+                self.ha_host_down(*host);
+                self.hosts[*host].crash()
+            }
+            FaultAction::HostUp { host } => {
+                self.hosts[*host].recover();
+                self.ha_host_up(*host);
+            }
             FaultAction::LinkDown { host, iface } => {
-                self.hosts[*host].set_link(&mut self.world, *iface, false)
+                self.hosts[*host].set_link(&mut self.world, *iface, false);
+                self.ha_links_changed(*host);
             }
             FaultAction::LinkUp { host, iface } => {
-                self.hosts[*host].set_link(&mut self.world, *iface, true)
+                self.hosts[*host].set_link(&mut self.world, *iface, true);
+                self.ha_links_changed(*host);
             }
+            FaultAction::KeepalivedStop { .. }
+            | FaultAction::KeepalivedStart { .. }
+            | FaultAction::KeepalivedKill { .. }
+            | FaultAction::VrrpPriority { .. }
+            | FaultAction::VrrpScript { .. }
+            | FaultAction::ServerStop { .. }
+            | FaultAction::ServerStart { .. }
+            | FaultAction::Cut { .. } => self.ha_action(a)?,
             FaultAction::Sysctl { host, name, value } => {
                 self.hosts[*host].set_sysctl(name, *value)?
             }

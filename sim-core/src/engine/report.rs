@@ -87,6 +87,42 @@ pub struct ArpReport {
     pub entries: Vec<ArpEntryReport>,
 }
 
+/// A VRRP takeover and the client connections that were established at that moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailoverWatch {
+    pub t: crate::time::SimTime,
+    pub instance: String,
+    pub from: String,
+    pub to: String,
+    /// (client host, connection id)
+    pub conns: Vec<(usize, u64)>,
+}
+
+/// What became of the connections open at a takeover: `survived` finished well or are
+/// still established at the end; `lost` were reset or timed out.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct FailoverReport {
+    pub t: f64,
+    pub instance: String,
+    pub from: String,
+    pub to: String,
+    pub established: u64,
+    pub survived: u64,
+    pub lost: u64,
+}
+
+/// A VRRP instance's state at the end, per director.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct VrrpReport {
+    pub host: String,
+    pub instance: String,
+    pub state: String,
+    pub priority: u8,
+    /// Times it became MASTER.
+    pub takeovers: u64,
+    pub gratuitous_arps: u64,
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Report {
     pub scenario: String,
@@ -101,6 +137,10 @@ pub struct Report {
     pub log: Vec<super::LogLine>,
     pub events: u64,
     pub frames: u64,
+    /// VRRP instances of keepalived directors.
+    pub vrrp: Vec<VrrpReport>,
+    /// Takeovers and the fate of the connections established at each.
+    pub failovers: Vec<FailoverReport>,
 }
 
 impl Simulation {
@@ -248,7 +288,61 @@ impl Simulation {
             log: self.log.clone(),
             events: m.events,
             frames: m.frames,
+            vrrp: self.vrrp_report(),
+            failovers: self.failover_report(),
         }
+    }
+
+    fn vrrp_report(&self) -> Vec<VrrpReport> {
+        let mut out = Vec::new();
+        for k in &self.keepalived {
+            for i in &k.instances {
+                let name = &i.vrrp.p.name;
+                let mine = |w: &dyn Fn(&crate::ha::HaWhat) -> bool| {
+                    k.history
+                        .iter()
+                        .filter(|r| &r.instance == name && w(&r.what))
+                        .count() as u64
+                };
+                out.push(VrrpReport {
+                    host: self.hosts[k.host].name.clone(),
+                    instance: name.clone(),
+                    state: i.vrrp.state.name().to_string(),
+                    priority: i.vrrp.effective_priority,
+                    takeovers: mine(&|w| {
+                        *w == crate::ha::HaWhat::State(crate::ha::vrrp::VrrpState::Master)
+                    }),
+                    gratuitous_arps: mine(&|w| matches!(w, crate::ha::HaWhat::Garp(_))),
+                });
+            }
+        }
+        out
+    }
+
+    fn failover_report(&self) -> Vec<FailoverReport> {
+        self.failovers
+            .iter()
+            .map(|f| {
+                let mut survived = 0;
+                for &(h, c) in &f.conns {
+                    let host = &self.hosts[h];
+                    let ok = match host.watched.get(&c).copied().flatten() {
+                        Some(ok) => ok,
+                        None => host.conn_established(c),
+                    };
+                    survived += ok as u64;
+                }
+                FailoverReport {
+                    t: f.t.as_secs_f64(),
+                    instance: f.instance.clone(),
+                    from: f.from.clone(),
+                    to: f.to.clone(),
+                    established: f.conns.len() as u64,
+                    survived,
+                    lost: f.conns.len() as u64 - survived,
+                }
+            })
+            .collect()
     }
 }
 
@@ -328,6 +422,23 @@ impl Report {
             for d in &self.drops {
                 let _ = writeln!(s, "  {:>6}  {:<10} {}", d.count, d.node, d.reason);
             }
+        }
+        if !self.vrrp.is_empty() {
+            let _ = writeln!(s, "\nvrrp:");
+            for v in &self.vrrp {
+                let _ = writeln!(
+                    s,
+                    "  {:<10} {:<8} {:<7} prio {:>3}  became master {} time(s), {} gratuitous ARPs",
+                    v.host, v.instance, v.state, v.priority, v.takeovers, v.gratuitous_arps
+                );
+            }
+        }
+        for f in &self.failovers {
+            let _ = writeln!(
+                s,
+                "failover {:.3}s {} {} -> {}: {} established connections, {} survived, {} lost",
+                f.t, f.instance, f.from, f.to, f.established, f.survived, f.lost
+            );
         }
         if !self.log.is_empty() {
             let _ = writeln!(s, "\nevents:");

@@ -22,6 +22,29 @@ pub enum Notice {
         tag: u64,
         outcome: Result<(), String>,
     },
+    /// A VRRP advertisement reached a host whose VRRP daemon listens.
+    Vrrp {
+        node: usize,
+        iface: usize,
+        packet: Box<crate::wire::Ipv4Packet>,
+    },
+    /// A health-check connection finished (connected, answered, or failed).
+    Probe {
+        node: usize,
+        tag: u64,
+        outcome: ProbeOutcome,
+    },
+}
+
+/// What a health-check connection found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ProbeOutcome {
+    /// TCP connection established (TCP_CHECK success).
+    Connected,
+    /// HTTP response status line received.
+    Status(u16),
+    /// Refused, reset, unreachable, timed out or closed without an answer.
+    Failed(String),
 }
 
 pub struct World {

@@ -7,7 +7,7 @@ use super::fasthash::FastMap;
 use super::route::{self, Route};
 use super::{Cidr, IfConf, Iface, IfaceKind};
 use crate::admin::FwdMethod;
-use crate::engine::world::{Notice, World};
+use crate::engine::world::{Notice, ProbeOutcome, World};
 use crate::engine::HostTimer;
 use crate::ipvs::{Ipvs, IpvsIn, IpvsOut, Xmit};
 use crate::rng::SimRng;
@@ -50,6 +50,12 @@ enum ConnApp {
         port: u16,
         got_request: bool,
         responded: bool,
+    },
+    /// A health-check connection of a checker (keepalived TCP_CHECK / HTTP_GET).
+    Probe {
+        tag: u64,
+        http_path: Option<String>,
+        reported: bool,
     },
 }
 
@@ -99,6 +105,11 @@ pub struct Host {
     pub ipvs: Option<Ipvs>,
     pub servers: BTreeMap<(L4, u16), ServerRt>,
     pub up: bool,
+    /// A VRRP daemon listens on this host: adverts go up to it (as `Notice::Vrrp`).
+    pub vrrp_listening: bool,
+    /// Client connections whose fate is followed (for failover reports): None while open,
+    /// then whether they finished well.
+    pub watched: BTreeMap<u64, Option<bool>>,
     ipvs_armed: Option<SimTime>,
     conns: BTreeMap<u64, TcpEntry>,
     demux: FastMap<Tuple, u64>,
@@ -111,6 +122,14 @@ pub struct Host {
     udp_pending: BTreeMap<(Ipv4Addr, u16), UdpPending>,
     rng: SimRng,
     ip_id: u16,
+}
+
+/// An established connection, possibly half-closed (data may still flow one way).
+fn synchronized(s: TcpState) -> bool {
+    matches!(
+        s,
+        TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2 | TcpState::CloseWait
+    )
 }
 
 fn eff(all: u8, dev: u8) -> u8 {
@@ -142,6 +161,8 @@ impl Host {
             ipvs: None,
             servers: BTreeMap::new(),
             up: true,
+            vrrp_listening: false,
+            watched: BTreeMap::new(),
             ipvs_armed: None,
             conns: BTreeMap::new(),
             demux: FastMap::default(),
@@ -473,6 +494,14 @@ impl Host {
                         inner.dst
                     ))
                 }
+            }
+            IpPayload::Vrrp(_) if self.vrrp_listening => {
+                w.notices.push(Notice::Vrrp {
+                    node: self.id,
+                    iface,
+                    packet: Box::new(p),
+                });
+                Verdict::Delivered
             }
             IpPayload::Vrrp(_) => Verdict::Dropped("no VRRP instance".into()),
         }
@@ -1115,6 +1144,7 @@ impl Host {
                 if !*done {
                     *done = true;
                     let (wl, st, ok, srv) = (*workload, *started, *got_response, server.clone());
+                    self.note_outcome(id, ok);
                     let res = if ok {
                         Ok(())
                     } else {
@@ -1143,6 +1173,7 @@ impl Host {
                 if !*done {
                     *done = true;
                     let (wl, st) = (*workload, *started);
+                    self.note_outcome(id, false);
                     self.finish_request(w, wl, Err(&why), "", st);
                 }
                 None
@@ -1182,6 +1213,63 @@ impl Host {
                     return Some(e.conn.close(now));
                 }
                 None
+            }
+            (
+                ConnApp::Probe {
+                    tag,
+                    http_path,
+                    reported,
+                },
+                ev,
+            ) => {
+                let tag = *tag;
+                let mut outcome = None;
+                let mut more = None;
+                match ev {
+                    TcpEvent::Connected => match http_path.clone() {
+                        None => {
+                            outcome = Some(ProbeOutcome::Connected);
+                            more = Some(e.conn.close(now));
+                        }
+                        Some(path) => {
+                            more = Some(e.conn.send(
+                                now,
+                                path.len() as u32 + 60,
+                                Some(AppData::HttpRequest {
+                                    request_id: id,
+                                    path,
+                                }),
+                            ))
+                        }
+                    },
+                    TcpEvent::Data(payload) => {
+                        if let Some(AppData::HttpResponse {
+                            status: Some(st), ..
+                        }) = payload.app
+                        {
+                            outcome = Some(ProbeOutcome::Status(st));
+                        }
+                    }
+                    TcpEvent::PeerClosed => {
+                        outcome = Some(ProbeOutcome::Failed(
+                            "connection closed without a response".into(),
+                        ));
+                        more = Some(e.conn.close(now));
+                    }
+                    TcpEvent::Failed(why) => outcome = Some(ProbeOutcome::Failed(why)),
+                    _ => {}
+                }
+                if let Some(outcome) = outcome {
+                    if !*reported {
+                        *reported = true;
+                        w.notices.push(Notice::Probe {
+                            node: self.id,
+                            tag,
+                            outcome,
+                        });
+                    }
+                }
+                more
             }
             (ConnApp::Server { port, .. }, TcpEvent::Failed(_)) => {
                 let port = *port;
@@ -1444,6 +1532,9 @@ impl Host {
     // ------------------------------------------------------------------ UDP
 
     fn udp_input(&mut self, w: &mut World, p: &Ipv4Packet, d: &UdpDatagram) -> Verdict {
+        if let Some(v) = self.ipvs_sync_input(w, p, d) {
+            return v;
+        }
         if let Some(pend) = self.udp_pending.remove(&(p.dst, d.dport)) {
             let server = match &d.payload.app {
                 Some(AppData::HttpResponse { server, .. }) => server.clone(),
@@ -1474,6 +1565,131 @@ impl Host {
             "UDP port {} closed: ICMP port unreachable sent",
             d.dport
         ))
+    }
+
+    // ------------------------------------------------------------------ HA hooks
+
+    /// The backup sync daemon's receive side: UDP 8848 to 224.0.0.81 carrying an IPVS sync
+    /// message. None = not a sync message.
+    fn ipvs_sync_input(
+        &mut self,
+        w: &mut World,
+        p: &Ipv4Packet,
+        d: &UdpDatagram,
+    ) -> Option<Verdict> {
+        let Some(AppData::IpvsSync(entries)) = &d.payload.app else {
+            return None;
+        };
+        if d.dport != crate::admin::ipvsadm::render::DEFAULT_SYNC_PORT || !p.dst.is_multicast() {
+            return None;
+        }
+        let backup = self.ipvs.as_ref().is_some_and(|i| {
+            i.config()
+                .daemons
+                .iter()
+                .any(|x| x.state == crate::admin::SyncState::Backup)
+        });
+        if !backup {
+            return Some(Verdict::Dropped(
+                "IPVS sync message but no backup sync daemon".into(),
+            ));
+        }
+        let now = w.now;
+        if let Some(ipvs) = self.ipvs.as_mut() {
+            ipvs.apply_sync(now, entries);
+        }
+        self.after_ipvs(w);
+        Some(Verdict::Delivered)
+    }
+
+    /// Opens a health-check connection to `dst` (HTTP GET of `http_path` when given); the
+    /// result comes back as `Notice::Probe` with `tag`. Returns the connection id.
+    pub fn open_probe(
+        &mut self,
+        w: &mut World,
+        src: Option<Ipv4Addr>,
+        dst: (Ipv4Addr, u16),
+        http_path: Option<String>,
+        tag: u64,
+    ) -> Option<u64> {
+        let now = w.now;
+        let src = src.or_else(|| {
+            route::lookup(&self.ifaces, &self.routes, dst.0)
+                .and_then(|h| h.src.or_else(|| self.ifaces[h.iface].primary()))
+        });
+        let port = src.and_then(|s| self.ephemeral_port(s, dst));
+        let (Some(src), Some(port)) = (src, port) else {
+            w.notices.push(Notice::Probe {
+                node: self.id,
+                tag,
+                outcome: ProbeOutcome::Failed("no route to the real server".into()),
+            });
+            return None;
+        };
+        let iss = self.rng.next_u32();
+        let tso = self.rng.next_u32();
+        let (conn, out) = TcpConn::connect(now, (src, port), dst, iss, tso, &self.tcp_params);
+        let id = self.add_conn(
+            conn,
+            ConnApp::Probe {
+                tag,
+                http_path,
+                reported: false,
+            },
+        );
+        self.tcp_after(w, id, out);
+        Some(id)
+    }
+
+    /// Gives up a health-check connection (the checker's connect_timeout ran out): a
+    /// connection still in SYN_SENT just disappears, an open one is reset.
+    pub fn abort_probe(&mut self, w: &mut World, conn: u64) {
+        let now = w.now;
+        let Some(e) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        if let ConnApp::Probe { reported, .. } = &mut e.app {
+            *reported = true;
+        } else {
+            return;
+        }
+        if e.conn.state == TcpState::SynSent {
+            self.remove_conn(conn);
+            return;
+        }
+        let out = e.conn.abort(now);
+        self.tcp_after(w, conn, out);
+        self.remove_conn(conn);
+    }
+
+    /// Follows every established client connection from now on (see `watched`); returns
+    /// their ids.
+    pub fn watch_established_clients(&mut self) -> Vec<u64> {
+        let ids: Vec<u64> = self
+            .conns
+            .iter()
+            .filter(|(_, e)| {
+                matches!(e.app, ConnApp::Client { done: false, .. }) && synchronized(e.conn.state)
+            })
+            .map(|(k, _)| *k)
+            .collect();
+        for id in &ids {
+            self.watched.entry(*id).or_insert(None);
+        }
+        ids
+    }
+
+    /// Whether a watched connection is still open (established, or half-closed by us).
+    pub fn conn_established(&self, id: u64) -> bool {
+        self.conns
+            .get(&id)
+            .is_some_and(|e| synchronized(e.conn.state))
+    }
+
+    fn note_outcome(&mut self, id: u64, ok: bool) {
+        if let Some(slot) = self.watched.get_mut(&id) {
+            slot.get_or_insert(ok);
+        }
     }
 
     // ------------------------------------------------------------------ timers
@@ -1552,6 +1768,7 @@ impl Host {
                         *done = true;
                         let (wl, st) = (*workload, *started);
                         let out = e.conn.abort(now);
+                        self.note_outcome(conn, false);
                         self.finish_request(w, wl, Err("request timed out"), "", st);
                         self.tcp_after(w, conn, out);
                     }

@@ -5,6 +5,7 @@
 use super::fasthash::FastMap;
 use crate::time::{SimDuration, SimTime};
 use crate::wire::MacAddr;
+use std::collections::BTreeSet;
 
 /// Link properties shared by all ports of a segment.
 #[derive(Clone, Debug)]
@@ -75,6 +76,9 @@ pub struct Segment {
     pub name: String,
     pub link: LinkParams,
     pub ports: Vec<Port>,
+    /// Port pairs (lower, higher) that cannot reach each other: a failed link between
+    /// the switches they hang off (a network split).
+    pub cut: BTreeSet<(usize, usize)>,
     /// MAC learning table (lookups only; never iterated).
     fdb: FastMap<MacAddr, usize>,
 }
@@ -85,6 +89,7 @@ impl Segment {
             name,
             link,
             ports: Vec::new(),
+            cut: BTreeSet::new(),
             fdb: FastMap::default(),
         }
     }
@@ -105,12 +110,20 @@ impl Segment {
         }
         if !dst.is_multicast() {
             if let Some(&p) = self.fdb.get(&dst) {
-                return if p == in_port { Vec::new() } else { vec![p] };
+                return if p == in_port || self.is_cut(in_port, p) {
+                    Vec::new()
+                } else {
+                    vec![p]
+                };
             }
         }
         (0..self.ports.len())
-            .filter(|p| *p != in_port && self.ports[*p].connected)
+            .filter(|p| *p != in_port && self.ports[*p].connected && !self.is_cut(in_port, *p))
             .collect()
+    }
+    /// Whether frames cannot pass between two ports.
+    pub fn is_cut(&self, a: usize, b: usize) -> bool {
+        !self.cut.is_empty() && self.cut.contains(&(a.min(b), a.max(b)))
     }
     /// Forgets what was learned on a port (link down).
     pub fn flush_port(&mut self, port: usize) {

@@ -271,6 +271,10 @@ pub struct HostSpec {
     /// TIME_WAIT length of this host's TCP (Linux: 60 s).
     #[serde(default)]
     pub time_wait: Option<Dur>,
+    /// keepalived.conf text run by this director (VRRP, health checkers; its
+    /// virtual_server sections program the IPVS table). See scenario/keepalived.rs.
+    #[serde(default)]
+    pub keepalived: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -506,6 +510,25 @@ pub enum FaultKind {
     Sysctl,
     Ipvsadm,
     Slow,
+    /// keepalived gets SIGTERM (priority-0 adverts, VIPs and services removed).
+    KeepalivedStop,
+    /// keepalived starts again.
+    KeepalivedStart,
+    /// keepalived's VRRP process is killed: no more adverts, VIPs stay.
+    KeepalivedKill,
+    /// `name` = VRRP instance, `value` = its new priority.
+    VrrpPriority,
+    /// `name` = vrrp_script, `value` = 1 (succeeds) or 0 (fails).
+    VrrpScript,
+    /// The server application on `port` stops listening.
+    ServerStop,
+    /// The stopped server application on `port` listens again.
+    ServerStart,
+    /// Frames between `host` and the host named in `name` are lost on the segments they
+    /// share (only the segment of `iface` when given); interfaces stay up (a split).
+    Cut,
+    /// Undoes `cut`.
+    Restore,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -3,6 +3,7 @@
 
 pub mod diag;
 pub mod format;
+mod keepalived;
 
 use crate::admin::ipvsadm::{parse_line, Command};
 use crate::admin::{
@@ -339,6 +340,7 @@ impl Builder<'_> {
         }
         // ---- hosts
         let mut hosts: Vec<Host> = Vec::new();
+        let mut keepalived_cfgs = Vec::new();
         let mut host_names = BTreeSet::new();
         for (hi, hs) in spec.hosts.iter().enumerate() {
             let hp = vec![k("host"), Seg::Index(hi)];
@@ -550,6 +552,9 @@ impl Builder<'_> {
                 );
                 self.build_ipvs(&hp, ipvs_spec, &mut ipvs);
                 h.ipvs = Some(ipvs);
+            }
+            if let Some(cfg) = self.build_keepalived(&hp, hs, &mut h, &rng) {
+                keepalived_cfgs.push((hi, cfg));
             }
             // sysctls
             for (name, value) in &hs.sysctl {
@@ -776,6 +781,14 @@ impl Builder<'_> {
                         None
                     }
                 },
+                FaultKind::KeepalivedStop
+                | FaultKind::KeepalivedStart
+                | FaultKind::KeepalivedKill
+                | FaultKind::VrrpPriority
+                | FaultKind::VrrpScript
+                | FaultKind::ServerStop
+                | FaultKind::ServerStart => self.ha_fault(&fp, f, host, &hosts[host]),
+                FaultKind::Cut | FaultKind::Restore => self.cut_fault(&fp, f, host, &hosts),
                 FaultKind::Slow => match (f.port, f.factor) {
                     (Some(port), Some(factor)) if factor > 0.0 => {
                         Some(FaultAction::Slow { host, port, factor })
@@ -801,7 +814,7 @@ impl Builder<'_> {
         }
         let world = World::new(segments, rng.stream("links"));
         let end = SimTime(spec.scenario.duration.0 .0);
-        Some(Simulation::new(
+        let mut sim = Simulation::new(
             spec.scenario.name.clone(),
             seed,
             world,
@@ -809,7 +822,11 @@ impl Builder<'_> {
             workloads,
             faults,
             end,
-        ))
+        );
+        for (host, cfg) in keepalived_cfgs {
+            sim.install_keepalived(host, cfg, rng.stream(&format!("keepalived:{host}")));
+        }
+        Some(sim)
     }
 
     fn build_ipvs(&mut self, hp: &[Seg], spec: &IpvsSpec, ipvs: &mut Ipvs) {
@@ -1024,11 +1041,12 @@ impl Builder<'_> {
                                 .iter()
                                 .find(|r| r.dst.prefix == 0)
                                 .and_then(|r| r.via);
-                            let d_addrs: Vec<Ipv4Addr> = d
+                            let mut d_addrs: Vec<Ipv4Addr> = d
                                 .ifaces
                                 .iter()
                                 .flat_map(|i| i.addrs.iter().map(|c| c.addr))
                                 .collect();
+                            d_addrs.extend(self.floating_addrs(di));
                             match gw {
                                 Some(g) if d_addrs.contains(&g) => {}
                                 Some(g) => self.warn(&rp, format!("NAT real server {} routes its replies via {g}, not via the director: replies leave with source {rip} instead of the VIP and the client drops them", rs.name), Some("make the director's inside address (DIP) the real server's default gateway")),
