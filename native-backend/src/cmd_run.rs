@@ -175,12 +175,13 @@ pub fn list() -> Result<i32> {
     }
     rows.sort();
     for (kind, _, name, title) in rows {
-        println!(
-            "{:<10} {:<22} {}",
-            format!("{kind:?}").to_lowercase(),
-            name,
-            title
-        );
+        let kind = match kind {
+            lvslab_sim::scenario::format::Kind::Lesson => "lesson",
+            lvslab_sim::scenario::format::Kind::Failure => "failure",
+            lvslab_sim::scenario::format::Kind::WhatIf => "what-if",
+            lvslab_sim::scenario::format::Kind::Ha => "ha",
+        };
+        println!("{kind:<10} {name:<22} {title}");
     }
     Ok(0)
 }
