@@ -2,6 +2,7 @@
 //! touches the OS lives here; the model itself is in `lvslab-sim`.
 
 pub mod apply;
+pub mod cmd_deploy;
 pub mod cmd_run;
 pub mod genl;
 pub mod live;

@@ -24,6 +24,9 @@ pub const ALL: &[Bundled] = bundle![
     "dr-arp-flux",
     "tun-rp-filter",
     "dr-port-mapping",
+    "vm-nat",
+    "vm-dr",
+    "vm-tun",
 ];
 
 pub fn find(name: &str) -> Option<&'static Bundled> {
