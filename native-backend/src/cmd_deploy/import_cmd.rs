@@ -162,7 +162,7 @@ pub fn import(
                 )?;
             }
             let rules = rules_for_table(&table);
-            (table, rules, format!("the live IPVS table ({})", source.describe()))
+            (table, rules, "the live IPVS table".to_string())
         }
     };
 
