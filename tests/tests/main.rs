@@ -2,6 +2,9 @@
 
 mod support;
 
+mod deploy_apply;
+mod deploy_export;
+mod deploy_vm;
 mod determinism;
 mod labs;
 mod malformed;

@@ -124,10 +124,9 @@ impl fmt::Display for ExportError {
             ),
             ExportError::Nothing(m) => f.write_str(m),
             ExportError::CannotDerive { node, message } => write!(f, "{node}: {message}"),
-            ExportError::NotAvailable(what) => write!(
-                f,
-                "{what} export is not available yet in this version of lvslab"
-            ),
+            ExportError::NotAvailable(what) => {
+                write!(f, "{what} is not available yet in this version of lvslab")
+            }
         }
     }
 }
@@ -173,7 +172,7 @@ pub fn unsaved_settings(table: &LvsConfig) -> Vec<String> {
 /// keepalived.conf for a director. Not available in this build: the error says so, and
 /// `Target::All` skips it with a note.
 pub fn keepalived_conf(_sim: &Simulation, _director: &str) -> Result<String, ExportError> {
-    Err(ExportError::NotAvailable("keepalived.conf"))
+    Err(ExportError::NotAvailable("keepalived.conf export"))
 }
 
 /// Builds the scenario and exports `target` for every host it concerns, or only `node`.

@@ -68,7 +68,10 @@ fn nat_lab_exports() {
     assert!(!rs1.contains("arp_ignore"), "NAT needs no ARP settings");
     assert!(file(&ex, "rs1.teardown.sh").contains("ip route del default via 192.168.10.172 dev eth0"));
     assert!(file(&ex, "rs2.setup.sh").contains("via 192.168.10.172 dev eth0"));
-    assert!(ex.notes.iter().any(|n| n.contains("keepalived.conf") && n.contains("not available")));
+    assert!(ex
+        .notes
+        .iter()
+        .any(|n| n.contains("keepalived.conf export is not available yet")));
     assert_eq!(ex.files.iter().filter(|f| f.executable).count(), 4);
 }
 
@@ -124,7 +127,7 @@ fn export_errors_say_what_is_wrong() {
     let e = export(&sc, Target::RealServer, Some("client")).unwrap_err();
     assert!(e.to_string().contains("not a real server"), "{e}");
     let e = export(&sc, Target::Keepalived, None).unwrap_err();
-    assert_eq!(e, ExportError::NotAvailable("keepalived.conf"));
+    assert_eq!(e, ExportError::NotAvailable("keepalived.conf export"));
     assert!(e.to_string().contains("not available yet"));
     let bad = Scenario::parse("x.toml", "[scenario]\nname='x'\ntitle='x'\nkind='lesson'\nduration='1s'\n[[host]]\nname='d'\nrole='director'\niface=[{name='eth0', addrs=['1.2.3']}]\n").unwrap();
     assert!(matches!(export(&bad, Target::All, None), Err(ExportError::Invalid(_))));
