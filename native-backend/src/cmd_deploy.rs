@@ -112,19 +112,25 @@ pub(crate) fn pick_director(
         .map_err(|_| format!("{}: the scenario has errors", sc.file_name))?;
     let names: Vec<&str> = tables.iter().map(|t| t.host.as_str()).collect();
     match node {
-        Some(n) => tables
-            .iter()
-            .find(|t| t.host == n)
-            .cloned()
-            .ok_or_else(|| {
-                if sc.spec.hosts.iter().any(|h| h.name == n) {
-                    format!("`{n}` is not a director (it has no IPVS table); directors: {}", names.join(", "))
-                } else {
-                    format!("no host `{n}` in {}; directors: {}", sc.file_name, names.join(", "))
-                }
-            }),
+        Some(n) => tables.iter().find(|t| t.host == n).cloned().ok_or_else(|| {
+            if sc.spec.hosts.iter().any(|h| h.name == n) {
+                format!(
+                    "`{n}` is not a director (it has no IPVS table); directors: {}",
+                    names.join(", ")
+                )
+            } else {
+                format!(
+                    "no host `{n}` in {}; directors: {}",
+                    sc.file_name,
+                    names.join(", ")
+                )
+            }
+        }),
         None => match tables.len() {
-            0 => Err(format!("{} has no director (no host with an IPVS table)", sc.file_name)),
+            0 => Err(format!(
+                "{} has no director (no host with an IPVS table)",
+                sc.file_name
+            )),
             1 => Ok(tables[0].clone()),
             _ => Err(format!(
                 "{} has {} directors ({}): choose one with --node",

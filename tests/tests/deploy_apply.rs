@@ -19,7 +19,10 @@ fn apply(args: ApplyArgs, mem: &mut MemoryIpvs) -> Run {
     let code = cmd_deploy::apply(
         &args,
         Some(mem as &mut dyn IpvsBackend),
-        &mut Io { out: &mut out, err: &mut err },
+        &mut Io {
+            out: &mut out,
+            err: &mut err,
+        },
     )
     .unwrap();
     Run {
@@ -67,7 +70,13 @@ fn apply_prints_the_plan_applies_and_a_second_apply_plans_nothing() {
     let ops = mem.ops_seen();
     let r = apply(args("vm-nat"), &mut mem);
     assert_eq!(r.code, 0);
-    assert!(r.out.contains("plan: no changes\nthe live table already matches the design: nothing to do\n"), "{}", r.out);
+    assert!(
+        r.out.contains(
+            "plan: no changes\nthe live table already matches the design: nothing to do\n"
+        ),
+        "{}",
+        r.out
+    );
     assert_eq!(mem.ops_seen(), ops, "an idempotent apply sends nothing");
 }
 
@@ -88,11 +97,23 @@ fn an_injected_failure_rolls_back_to_the_table_as_it_was() {
     assert_eq!(r.code, cmd_deploy::EXIT_REFUSED, "{}\n{}", r.out, r.err);
     // prune deletes :8080, switches rr -> wrr, reweights rs1, then adds rs2 and rs3
     assert!(r.out.contains("plan: 5 operation(s) (--prune"), "{}", r.out);
-    assert!(r.err.contains("apply FAILED: step 3 (~ -e -t 10.0.0.1:80 -r 192.168.10.11:80 -m -w 4) failed"), "{}", r.err);
+    assert!(
+        r.err.contains(
+            "apply FAILED: step 3 (~ -e -t 10.0.0.1:80 -r 192.168.10.11:80 -m -w 4) failed"
+        ),
+        "{}",
+        r.err
+    );
     assert!(r.err.contains("2 of 5 planned operation(s) had been applied; rolled back with 2 operation(s); the table is as it was before"), "{}", r.err);
     assert_eq!(mem.table(), &before);
     // without the fault the same apply succeeds
-    let r = apply(ApplyArgs { prune: true, ..args("vm-nat") }, &mut mem);
+    let r = apply(
+        ApplyArgs {
+            prune: true,
+            ..args("vm-nat")
+        },
+        &mut mem,
+    );
     assert_eq!(r.code, 0, "{}", r.err);
     assert_eq!(mem.table(), &design("vm-nat"));
 }
@@ -103,20 +124,44 @@ fn a_failed_rollback_is_reported_with_its_own_exit_status() {
     // operation 3 fails before reaching the table (injected), then the first rollback
     // operation (the table's 3rd call) fails too
     mem.fail_op(3, 12);
-    let r = apply(ApplyArgs { fail_at_step: Some(3), ..args("vm-dr") }, &mut mem);
+    let r = apply(
+        ApplyArgs {
+            fail_at_step: Some(3),
+            ..args("vm-dr")
+        },
+        &mut mem,
+    );
     assert_eq!(r.code, cmd_deploy::EXIT_ROLLBACK_FAILED, "{}", r.err);
     assert!(r.err.contains("ROLLBACK FAILED"), "{}", r.err);
-    assert!(!mem.table().services.is_empty(), "the table is left half-applied");
+    assert!(
+        !mem.table().services.is_empty(),
+        "the table is left half-applied"
+    );
 }
 
 #[test]
 fn a_dry_run_changes_nothing() {
     let mut mem = MemoryIpvs::new(table("-A -t 10.0.0.1:80 -s wlc\n"));
-    let r = apply(ApplyArgs { dry_run: true, ..args("vm-dr") }, &mut mem);
+    let r = apply(
+        ApplyArgs {
+            dry_run: true,
+            ..args("vm-dr")
+        },
+        &mut mem,
+    );
     assert_eq!(r.code, 0, "{}", r.err);
     assert_eq!(mem.ops_seen(), 0);
-    assert!(r.out.ends_with("dry run: nothing was changed\n"), "{}", r.out);
-    assert_eq!(r.out.lines().filter(|l| l.starts_with("+ -a")).count(), 3, "{}", r.out);
+    assert!(
+        r.out.ends_with("dry run: nothing was changed\n"),
+        "{}",
+        r.out
+    );
+    assert_eq!(
+        r.out.lines().filter(|l| l.starts_with("+ -a")).count(),
+        3,
+        "{}",
+        r.out
+    );
 }
 
 #[test]
@@ -126,9 +171,21 @@ fn apply_refuses_a_failing_design_and_a_missing_director() {
     assert_eq!(r.code, 1);
     assert!(r.err.contains("refusing to apply"), "{}", r.err);
     assert_eq!(mem.ops_seen(), 0);
-    let r = apply(ApplyArgs { force: true, ..args("nat-wrong-gateway") }, &mut mem);
+    let r = apply(
+        ApplyArgs {
+            force: true,
+            ..args("nat-wrong-gateway")
+        },
+        &mut mem,
+    );
     assert_eq!(r.code, 0, "{}", r.err);
-    let r = apply(ApplyArgs { node: Some("rs1".into()), ..args("vm-dr") }, &mut mem);
+    let r = apply(
+        ApplyArgs {
+            node: Some("rs1".into()),
+            ..args("vm-dr")
+        },
+        &mut mem,
+    );
     assert_eq!(r.code, 1);
     assert!(r.err.contains("`rs1` is not a director"), "{}", r.err);
 }
@@ -142,13 +199,16 @@ fn dry_run_works_on_this_machine() {
     assert!(out.ends_with("dry run: nothing was changed\n"), "{out}");
     if err.contains("planning against an EMPTY table") {
         assert!(err.contains("cannot read the live IPVS table"), "{err}");
-        assert!(out.contains(
-            "plan: 4 operation(s)\n\
+        assert!(
+            out.contains(
+                "plan: 4 operation(s)\n\
              + -A -t 10.0.0.1:80 -s rr\n\
              + -a -t 10.0.0.1:80 -r 10.0.0.11:80 -i -w 4 --tun-type ipip\n\
              + -a -t 10.0.0.1:80 -r 10.0.0.12:80 -i -w 3 --tun-type ipip\n\
              + -a -t 10.0.0.1:80 -r 10.0.0.13:80 -i -w 2 --tun-type ipip\n"
-        ), "{out}");
+            ),
+            "{out}"
+        );
     } else {
         eprintln!("note: this host has a readable IPVS table; the plan is against it:\n{out}");
     }
@@ -161,7 +221,10 @@ fn apply_without_ipvs_says_why() {
     let module_dir = std::path::Path::new("/lib/modules").join(kernel.trim());
     let has_module = std::process::Command::new("sh")
         .arg("-c")
-        .arg(format!("find {} -name 'ip_vs.ko*' 2>/dev/null | grep -q .", module_dir.display()))
+        .arg(format!(
+            "find {} -name 'ip_vs.ko*' 2>/dev/null | grep -q .",
+            module_dir.display()
+        ))
         .status()
         .map(|s| s.success())
         .unwrap_or(true);
@@ -182,7 +245,10 @@ fn import(args: ImportArgs, mem: Option<&mut MemoryIpvs>) -> Run {
     let code = cmd_deploy::import(
         &args,
         mem.map(|m| m as &mut dyn IpvsBackend),
-        &mut Io { out: &mut out, err: &mut err },
+        &mut Io {
+            out: &mut out,
+            err: &mut err,
+        },
     )
     .unwrap();
     Run {
@@ -220,28 +286,49 @@ fn import_live_then_export_gives_the_same_rules() {
     assert!(text.contains("PLACEHOLDER"), "the made-up parts are marked");
     assert!(text.contains("timeouts = [600, 60, 120]"), "{text}");
     let sc = lvslab_sim::scenario::Scenario::parse("x", &text).unwrap();
-    assert_eq!(sc.director_tables().unwrap()[0].config, live, "order, thresholds, timeouts survive");
+    assert_eq!(
+        sc.director_tables().unwrap()[0].config,
+        live,
+        "order, thresholds, timeouts survive"
+    );
 
     let (code, out, err) = lvslab_run(&["export", path.to_str().unwrap(), "--to", "ipvsadm"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, lvslab_sim::admin::export::ipvsadm_rules(&live));
-    assert!(err.contains("timeouts are not part of `ipvsadm -S`: run `ipvsadm --set 600 60 120`"), "{err}");
+    assert!(
+        err.contains("timeouts are not part of `ipvsadm -S`: run `ipvsadm --set 600 60 120`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn import_a_save_file_then_export_gives_it_back() {
     for lab in ["nat-lab", "dr-lab", "tun-lab", "vm-dr"] {
-        let save = std::fs::read_to_string(root().join("tests/golden/export").join(lab).join("director.ipvsadm")).unwrap();
+        let save = std::fs::read_to_string(
+            root()
+                .join("tests/golden/export")
+                .join(lab)
+                .join("director.ipvsadm"),
+        )
+        .unwrap();
         let input = tmp(&format!("import-{lab}.save"));
         std::fs::write(&input, &save).unwrap();
         let output = tmp(&format!("import-{lab}.toml"));
         let (code, _, err) = lvslab_run(&[
-            "import", "--from", "ipvsadm-save", input.to_str().unwrap(), "-o", output.to_str().unwrap(),
+            "import",
+            "--from",
+            "ipvsadm-save",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
         ]);
         assert_eq!(code, 0, "{lab}: {err}");
         let (code, out, err) = lvslab_run(&["export", output.to_str().unwrap(), "--to", "ipvsadm"]);
         assert_eq!(code, 0, "{lab}: {err}");
-        assert!(err.contains("0 failed"), "{lab}: the placeholder topology carries traffic: {err}");
+        assert!(
+            err.contains("0 failed"),
+            "{lab}: the placeholder topology carries traffic: {err}"
+        );
         assert_eq!(out, save, "{lab}");
     }
 }
@@ -249,14 +336,21 @@ fn import_a_save_file_then_export_gives_it_back() {
 #[test]
 fn import_reports_bad_input_and_keepalived_is_not_yet() {
     let bad = tmp("import-bad.save");
-    std::fs::write(&bad, "-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.0.300:80 -g\n").unwrap();
+    std::fs::write(
+        &bad,
+        "-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.0.300:80 -g\n",
+    )
+    .unwrap();
     let (code, out, err) = lvslab_run(&["import", "--from", "ipvsadm-save", bad.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
     assert!(err.contains("import-bad.save:2:"), "{err}");
     let (code, _, err) = lvslab_run(&["import", "--from", "keepalived", "keepalived.conf"]);
     assert_eq!(code, 1);
-    assert!(err.contains("keepalived.conf import is not available yet"), "{err}");
+    assert!(
+        err.contains("keepalived.conf import is not available yet"),
+        "{err}"
+    );
     let (code, _, err) = lvslab_run(&["import", "--from", "ipvsadm-save"]);
     assert_eq!(code, 1);
     assert!(err.contains("needs the file to read"), "{err}");

@@ -25,7 +25,11 @@ fn exports_of_the_shipped_labs_match_the_golden_files() {
             }
             let want = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("{}: {e} (LVSLAB_BLESS=1 writes it)", path.display()));
-            assert_eq!(f.content, want, "{lab}/{} differs from its golden file", f.name);
+            assert_eq!(
+                f.content, want,
+                "{lab}/{} differs from its golden file",
+                f.name
+            );
         }
         let mut golden: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
@@ -41,7 +45,9 @@ fn exports_of_the_shipped_labs_match_the_golden_files() {
 fn export_prints_one_file_as_is_for_ipvsadm_r() {
     let (code, out, err) = lvslab_run(&["export", "nat-lab", "--to", "ipvsadm"]);
     assert_eq!(code, 0, "{err}");
-    let golden = std::fs::read_to_string(root().join("tests/golden/export/nat-lab/director.ipvsadm")).unwrap();
+    let golden =
+        std::fs::read_to_string(root().join("tests/golden/export/nat-lab/director.ipvsadm"))
+            .unwrap();
     assert_eq!(out, golden);
     assert!(err.contains("design check of scenarios/nat-lab.toml: 0 error(s), 0 warning(s); 60 of 60 simulated request(s) completed, 0 failed"), "{err}");
 }
@@ -53,11 +59,19 @@ fn export_writes_a_directory() {
     let d = dir.to_str().unwrap();
     let (code, out, err) = lvslab_run(&["export", "vm-tun", "--to", "all", "-o", d]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("keepalived.conf export is not available yet"), "{err}");
+    assert!(
+        err.contains("keepalived.conf export is not available yet"),
+        "{err}"
+    );
     let mut listed: Vec<&str> = out.lines().collect();
     listed.sort();
     assert_eq!(listed.len(), 8, "{out}");
-    for name in ["director.ipvsadm", "director.sysctl.conf", "rs1.setup.sh", "rs3.teardown.sh"] {
+    for name in [
+        "director.ipvsadm",
+        "director.sysctl.conf",
+        "rs1.setup.sh",
+        "rs3.teardown.sh",
+    ] {
         assert!(dir.join(name).is_file(), "{name}");
     }
     #[cfg(unix)]
@@ -76,8 +90,12 @@ fn export_refuses_a_design_whose_requests_fail_unless_forced() {
     assert!(out.is_empty());
     assert!(err.contains("refusing to export scenarios/nat-wrong-gateway.toml: in simulation 10 of 20 request(s) failed"), "{err}");
     assert!(err.contains("use --force"), "{err}");
-    assert!(err.contains("routes its replies via 192.168.10.254"), "the warning is shown: {err}");
-    let (code, out, err) = lvslab_run(&["export", "nat-wrong-gateway", "--to", "ipvsadm", "--force"]);
+    assert!(
+        err.contains("routes its replies via 192.168.10.254"),
+        "the warning is shown: {err}"
+    );
+    let (code, out, err) =
+        lvslab_run(&["export", "nat-wrong-gateway", "--to", "ipvsadm", "--force"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("export anyway (--force)"), "{err}");
     assert!(out.starts_with("-A -t 172.16.16.172:80 -s rr\n"), "{out}");
@@ -86,13 +104,27 @@ fn export_refuses_a_design_whose_requests_fail_unless_forced() {
 #[test]
 fn export_refuses_a_design_with_errors_even_forced() {
     let path = tmp("export-broken.toml");
-    let text = scenario("vm-nat").text.replace("192.168.10.13/24", "192.168.10.313/24");
+    let text = scenario("vm-nat")
+        .text
+        .replace("192.168.10.13/24", "192.168.10.313/24");
     std::fs::write(&path, text).unwrap();
-    let (code, out, err) = lvslab_run(&["export", path.to_str().unwrap(), "--to", "ipvsadm", "--force"]);
+    let (code, out, err) = lvslab_run(&[
+        "export",
+        path.to_str().unwrap(),
+        "--to",
+        "ipvsadm",
+        "--force",
+    ]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
-    assert!(err.contains("192.168.10.313/24"), "the error is located: {err}");
-    assert!(err.contains("refusing to export") && err.contains("the design has errors"), "{err}");
+    assert!(
+        err.contains("192.168.10.313/24"),
+        "the error is located: {err}"
+    );
+    assert!(
+        err.contains("refusing to export") && err.contains("the design has errors"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -100,7 +132,10 @@ fn export_keepalived_is_a_clear_not_yet() {
     let (code, out, err) = lvslab_run(&["export", "vm-dr", "--to", "keepalived"]);
     assert_eq!(code, 1);
     assert!(out.is_empty());
-    assert!(err.contains("keepalived.conf export is not available yet"), "{err}");
+    assert!(
+        err.contains("keepalived.conf export is not available yet"),
+        "{err}"
+    );
     let (code, _, err) = lvslab_run(&["export", "vm-dr", "--to", "haproxy"]);
     assert_eq!(code, 2, "clap rejects the target: {err}");
     assert!(err.contains("unknown export target `haproxy`"), "{err}");

@@ -24,5 +24,12 @@ fn vm_test_on_a_real_kernel() {
         out.status.success() && stdout.contains("vm-test PASS:"),
         "cargo xtask vm-test failed:\n{stdout}\n{stderr}"
     );
-    eprintln!("{}", stdout.lines().filter(|l| l.starts_with("vm-test")).collect::<Vec<_>>().join("\n"));
+    eprintln!(
+        "{}",
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("vm-test"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

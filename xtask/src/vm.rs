@@ -48,12 +48,20 @@ fn ensure_host_tools() -> Result<()> {
         return Ok(());
     }
     if !is_root() {
-        bail!("qemu-system-x86_64 is missing: install it with `sudo apt-get install qemu-system-x86`");
+        bail!(
+            "qemu-system-x86_64 is missing: install it with `sudo apt-get install qemu-system-x86`"
+        );
     }
     eprintln!("[vm-test] installing qemu-system-x86 with apt-get");
     let install = || {
         Command::new("apt-get")
-            .args(["install", "-y", "-q", "--no-install-recommends", "qemu-system-x86"])
+            .args([
+                "install",
+                "-y",
+                "-q",
+                "--no-install-recommends",
+                "qemu-system-x86",
+            ])
             .env("DEBIAN_FRONTEND", "noninteractive")
             .status()
             .map(|s| s.success())

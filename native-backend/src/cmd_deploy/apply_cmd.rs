@@ -143,7 +143,10 @@ pub fn apply(
         return Ok(0);
     }
     if preview.plan.is_empty() {
-        writeln!(io.out, "the live table already matches the design: nothing to do")?;
+        writeln!(
+            io.out,
+            "the live table already matches the design: nothing to do"
+        )?;
         return Ok(0);
     }
 
@@ -190,7 +193,11 @@ fn finish_dry_run(
 ) -> std::io::Result<i32> {
     match dry_run(empty, want, args.prune) {
         Ok(r) => {
-            writeln!(io.out, "director `{host}` of {file} -> {} (empty)", empty.describe())?;
+            writeln!(
+                io.out,
+                "director `{host}` of {file} -> {} (empty)",
+                empty.describe()
+            )?;
             write_plan(&r.plan, args.prune, io)?;
             writeln!(io.out, "dry run: nothing was changed")?;
             Ok(0)

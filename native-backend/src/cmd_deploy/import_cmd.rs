@@ -173,9 +173,15 @@ pub fn import(
         rules: &rules,
     });
     // The scenario must give back exactly the imported table.
-    let file_name = args.output.clone().unwrap_or_else(|| format!("{name}.toml"));
+    let file_name = args
+        .output
+        .clone()
+        .unwrap_or_else(|| format!("{name}.toml"));
     if let Err(e) = verify(&file_name, &text, &table) {
-        writeln!(io.err, "lvslab: the imported scenario does not reproduce the table: {e}")?;
+        writeln!(
+            io.err,
+            "lvslab: the imported scenario does not reproduce the table: {e}"
+        )?;
         return Ok(EXIT_REFUSED);
     }
     let services = table.services.len();
@@ -216,5 +222,8 @@ fn verify(file: &str, text: &str, table: &LvsConfig) -> Result<(), String> {
 }
 
 fn render(d: &[lvslab_sim::scenario::diag::Diagnostic]) -> String {
-    d.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("\n")
+    d.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -31,11 +31,17 @@ fn fail_at_step_fails_only_that_operation() {
 
 #[test]
 fn save_file_errors_name_the_line() {
-    let e = table_from_save("-A -t 10.0.0.1:80 -s rr\n\n-a -t 10.0.0.1:80 -r 1.2.3.4:80 -w 1 -x\n", "f.save")
-        .unwrap_err();
+    let e = table_from_save(
+        "-A -t 10.0.0.1:80 -s rr\n\n-a -t 10.0.0.1:80 -r 1.2.3.4:80 -w 1 -x\n",
+        "f.save",
+    )
+    .unwrap_err();
     assert!(e.starts_with("f.save:3: `-a -t 10.0.0.1:80"), "{e}");
     let e = table_from_save("-a -t 10.0.0.9:80 -r 1.2.3.4:80\n", "f.save").unwrap_err();
-    assert!(e.starts_with("f.save:1:") && e.contains("Service not defined"), "{e}");
+    assert!(
+        e.starts_with("f.save:1:") && e.contains("Service not defined"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -96,11 +96,17 @@ pub struct Export {
 pub enum ExportError {
     /// The scenario has errors, so there is no model to export.
     Invalid(Vec<Diagnostic>),
-    NoSuchNode { node: String, known: Vec<String> },
+    NoSuchNode {
+        node: String,
+        known: Vec<String>,
+    },
     /// The request makes sense but there is nothing of that kind (for that node).
     Nothing(String),
     /// A value the files need cannot be derived from the scenario.
-    CannotDerive { node: String, message: String },
+    CannotDerive {
+        node: String,
+        message: String,
+    },
     /// This export is not part of this build.
     NotAvailable(&'static str),
 }
@@ -164,7 +170,10 @@ pub fn unsaved_settings(table: &LvsConfig) -> Vec<String> {
         }
     }
     if !table.daemons.is_empty() {
-        out.push("sync daemons are not part of `ipvsadm -S`: start them with `ipvsadm --start-daemon`".into());
+        out.push(
+            "sync daemons are not part of `ipvsadm -S`: start them with `ipvsadm --start-daemon`"
+                .into(),
+        );
     }
     out
 }
@@ -271,7 +280,7 @@ pub fn export_from(
             });
         }
     }
-    if out.files.is_empty() && !(target == Target::All && !out.notes.is_empty()) {
+    if out.files.is_empty() {
         let what = match target {
             Target::Ipvsadm => "ipvsadm rules",
             Target::Keepalived => "keepalived.conf",
@@ -285,7 +294,9 @@ pub fn export_from(
             }
             (Some(n), Target::All) => format!("`{n}` is neither a director nor a real server"),
             (Some(n), _) => format!("`{n}` is not a director (it has no IPVS table)"),
-            (None, Target::RealServer) => "no director has a real server that is a host of the scenario".into(),
+            (None, Target::RealServer) => {
+                "no director has a real server that is a host of the scenario".into()
+            }
             (None, _) => "the scenario has no director".into(),
         };
         return Err(ExportError::Nothing(format!("no {what} to export: {why}")));

@@ -119,7 +119,11 @@ pub fn scenario_from_table(t: &ImportedTable) -> String {
                 (FwdMethod::Tunnel, Some(v)) => push(&mut r.tunl, v),
                 _ => {}
             }
-            let port = if d.port != 0 { d.port } else { s.config.key.port() };
+            let port = if d.port != 0 {
+                d.port
+            } else {
+                s.config.key.port()
+            };
             if port != 0 {
                 if udp {
                     push(&mut r.udp_ports, port);
@@ -138,7 +142,10 @@ pub fn scenario_from_table(t: &ImportedTable) -> String {
     let dips: Vec<([u8; 3], Ipv4Addr)> = nets
         .iter()
         .map(|n| {
-            let h = (1..=254u8).rev().find(|h| !taken(addr(*n, *h))).unwrap_or(254);
+            let h = (1..=254u8)
+                .rev()
+                .find(|h| !taken(addr(*n, *h)))
+                .unwrap_or(254);
             (*n, addr(*n, h))
         })
         .collect();
@@ -213,7 +220,10 @@ pub fn scenario_from_table(t: &ImportedTable) -> String {
         }
     }
     let quoted = |v: &[String]| v.iter().map(|a| lit(a)).collect::<Vec<_>>().join(", ");
-    let _ = writeln!(o, "[[host]]\nname = \"director\"\nrole = \"director\"\niface = [");
+    let _ = writeln!(
+        o,
+        "[[host]]\nname = \"director\"\nrole = \"director\"\niface = ["
+    );
     let _ = writeln!(
         o,
         "  {{ name = \"eth0\", segment = \"clients\", addrs = [{}] }},",
@@ -245,7 +255,11 @@ pub fn scenario_from_table(t: &ImportedTable) -> String {
             .find(|(x, _)| *x == n)
             .map(|(_, d)| *d)
             .unwrap_or(director_front);
-        let _ = writeln!(o, "[[host]]\nname = \"rs{}\"\nrole = \"real-server\"", i + 1);
+        let _ = writeln!(
+            o,
+            "[[host]]\nname = \"rs{}\"\nrole = \"real-server\"",
+            i + 1
+        );
         if !r.tunl.is_empty() {
             let _ = writeln!(o, "modules = [\"ipip\"]");
         }
@@ -277,10 +291,17 @@ pub fn scenario_from_table(t: &ImportedTable) -> String {
             }
         }
         if !sys.is_empty() {
-            let kv: Vec<String> = sys.iter().map(|(k, v)| format!("{} = {v}", lit(k))).collect();
+            let kv: Vec<String> = sys
+                .iter()
+                .map(|(k, v)| format!("{} = {v}", lit(k)))
+                .collect();
             let _ = writeln!(o, "sysctl = {{ {} }}", kv.join(", "));
         }
-        let mut servers: Vec<String> = r.ports.iter().map(|p| format!("{{ port = {p} }}")).collect();
+        let mut servers: Vec<String> = r
+            .ports
+            .iter()
+            .map(|p| format!("{{ port = {p} }}"))
+            .collect();
         servers.extend(
             r.udp_ports
                 .iter()
@@ -310,7 +331,10 @@ pub fn scenario_from_table(t: &ImportedTable) -> String {
         _ => None,
     });
     if let Some(target) = target {
-        let _ = writeln!(o, "[[workload]]\nname = \"sequential\"\nclient = \"client\"");
+        let _ = writeln!(
+            o,
+            "[[workload]]\nname = \"sequential\"\nclient = \"client\""
+        );
         let _ = writeln!(o, "target = \"{target}\"");
         let _ = writeln!(
             o,

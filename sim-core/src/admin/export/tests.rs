@@ -11,7 +11,12 @@ fn file<'a>(ex: &'a Export, name: &str) -> &'a str {
     &ex.files
         .iter()
         .find(|f| f.name == name)
-        .unwrap_or_else(|| panic!("no {name} in {:?}", ex.files.iter().map(|f| &f.name).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {name} in {:?}",
+                ex.files.iter().map(|f| &f.name).collect::<Vec<_>>()
+            )
+        })
         .content
 }
 
@@ -61,12 +66,17 @@ fn nat_lab_exports() {
     let sys = file(&ex, "director.sysctl.conf");
     assert!(sys.contains("\nnet.ipv4.ip_forward = 1\n"));
     for i in ["all", "default", "eth0", "eth1"] {
-        assert!(sys.contains(&format!("net.ipv4.conf.{i}.send_redirects = 0\n")), "{i}");
+        assert!(
+            sys.contains(&format!("net.ipv4.conf.{i}.send_redirects = 0\n")),
+            "{i}"
+        );
     }
     let rs1 = file(&ex, "rs1.setup.sh");
     assert!(rs1.contains("ip route replace default via 192.168.10.172 dev eth0\n"));
     assert!(!rs1.contains("arp_ignore"), "NAT needs no ARP settings");
-    assert!(file(&ex, "rs1.teardown.sh").contains("ip route del default via 192.168.10.172 dev eth0"));
+    assert!(
+        file(&ex, "rs1.teardown.sh").contains("ip route del default via 192.168.10.172 dev eth0")
+    );
     assert!(file(&ex, "rs2.setup.sh").contains("via 192.168.10.172 dev eth0"));
     assert!(ex
         .notes
@@ -92,7 +102,10 @@ fn dr_lab_real_servers_get_the_vip_on_lo_and_arp_settings() {
     assert!(!s.contains("ip route"), "DR changes no route");
     assert!(!s.contains("tunl0"));
     let sys = export(&scenario("dr-lab"), Target::Sysctl, None).unwrap();
-    assert!(!file(&sys, "director.sysctl.conf").contains("ip_forward"), "DR needs no forwarding");
+    assert!(
+        !file(&sys, "director.sysctl.conf").contains("ip_forward"),
+        "DR needs no forwarding"
+    );
 }
 
 #[test]
@@ -105,14 +118,24 @@ fn tun_lab_real_servers_get_ipip_tunl0_and_rp_filter_off() {
     assert!(s.contains("set_proc /proc/sys/net/ipv4/conf/all/rp_filter 0"));
     assert!(s.contains("set_proc /proc/sys/net/ipv4/conf/tunl0/rp_filter 0"));
     let t = file(&ex, "rs1.teardown.sh");
-    assert!(t.contains("ip addr del") && t.contains("ip link set") && t.contains("rm -f \"$STATE\""));
+    assert!(
+        t.contains("ip addr del") && t.contains("ip link set") && t.contains("rm -f \"$STATE\"")
+    );
 }
 
 #[test]
 fn a_nat_server_with_the_wrong_gateway_gets_the_dip() {
-    let ex = export(&scenario("nat-wrong-gateway"), Target::RealServer, Some("rs2")).unwrap();
+    let ex = export(
+        &scenario("nat-wrong-gateway"),
+        Target::RealServer,
+        Some("rs2"),
+    )
+    .unwrap();
     let s = file(&ex, "rs2.setup.sh");
-    assert!(s.contains("ip route replace default via 192.168.10.172 dev eth0"), "{s}");
+    assert!(
+        s.contains("ip route replace default via 192.168.10.172 dev eth0"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -130,7 +153,10 @@ fn export_errors_say_what_is_wrong() {
     assert_eq!(e, ExportError::NotAvailable("keepalived.conf export"));
     assert!(e.to_string().contains("not available yet"));
     let bad = Scenario::parse("x.toml", "[scenario]\nname='x'\ntitle='x'\nkind='lesson'\nduration='1s'\n[[host]]\nname='d'\nrole='director'\niface=[{name='eth0', addrs=['1.2.3']}]\n").unwrap();
-    assert!(matches!(export(&bad, Target::All, None), Err(ExportError::Invalid(_))));
+    assert!(matches!(
+        export(&bad, Target::All, None),
+        Err(ExportError::Invalid(_))
+    ));
 }
 
 #[test]
@@ -162,10 +188,19 @@ fn import(save: &str) -> (LvsConfig, Scenario) {
 #[test]
 fn an_imported_table_validates_runs_and_exports_back() {
     for name in ["vm-nat", "vm-dr", "vm-tun", "nat-lab", "dr-lab", "tun-lab"] {
-        let rules = file(&export(&scenario(name), Target::Ipvsadm, None).unwrap(), "director.ipvsadm").to_string();
+        let rules = file(
+            &export(&scenario(name), Target::Ipvsadm, None).unwrap(),
+            "director.ipvsadm",
+        )
+        .to_string();
         let (t, sc) = import(&rules);
         let check = check_design(&sc);
-        assert!(check.problems().is_empty(), "{name}: {:?}\n{}", check.problems(), sc.text);
+        assert!(
+            check.problems().is_empty(),
+            "{name}: {:?}\n{}",
+            check.problems(),
+            sc.text
+        );
         assert!(check.traffic.unwrap().completed > 0, "{name}");
         let tables = sc.director_tables().unwrap();
         assert_eq!(tables[0].config, t, "{name}");
@@ -202,7 +237,9 @@ fn the_observed_assorted_save_file_round_trips() {
 -a -f 1 -r 192.168.10.11:0 -m -w 5
 ";
     let (t, sc) = import(save);
-    assert!(sc.text.contains("Not modelled: real server 2001:db8:1::11 (IPv6) has no host"));
+    assert!(sc
+        .text
+        .contains("Not modelled: real server 2001:db8:1::11 (IPv6) has no host"));
     assert_eq!(sc.director_tables().unwrap()[0].config, t);
     let back = export(&sc, Target::Ipvsadm, None).unwrap();
     assert_eq!(file(&back, "director.ipvsadm"), save);
@@ -211,7 +248,8 @@ fn the_observed_assorted_save_file_round_trips() {
 #[test]
 fn import_placeholders_avoid_the_table_addresses() {
     // The client network must not collide with a VIP or real server in 203.0.113.0/24.
-    let (_, sc) = import("-A -t 203.0.113.10:80 -s rr\n-a -t 203.0.113.10:80 -r 203.0.113.21:80 -g -w 1\n");
+    let (_, sc) =
+        import("-A -t 203.0.113.10:80 -s rr\n-a -t 203.0.113.10:80 -r 203.0.113.21:80 -g -w 1\n");
     assert!(sc.text.contains("\"198.51.100.100/24\""), "{}", sc.text);
     assert!(check_design(&sc).problems().is_empty());
 }
