@@ -57,6 +57,9 @@ enum Cmd {
     /// Export a checked design: ipvsadm rules, real-server scripts, director sysctls.
     Export(ExportCli),
     /// Make a director's live IPVS table match the design (plan, apply, verify, roll back).
+    #[command(
+        after_help = "Exit status: 0 applied (or nothing to do), 1 refused, or failed and rolled back, 3 failed and the rollback failed too (the table is in an intermediate state)."
+    )]
     Apply(ApplyCli),
     /// Turn a live IPVS table or an `ipvsadm -S` file into a scenario.
     Import(ImportCli),

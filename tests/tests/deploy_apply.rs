@@ -355,3 +355,42 @@ fn import_reports_bad_input_and_keepalived_is_not_yet() {
     assert_eq!(code, 1);
     assert!(err.contains("needs the file to read"), "{err}");
 }
+
+#[test]
+fn apply_without_cap_net_admin_says_so() {
+    // setpriv drops CAP_NET_ADMIN from the bounding set of the child: safe on any host.
+    let probe = std::process::Command::new("setpriv")
+        .args(["--bounding-set", "-net_admin", "true"])
+        .status();
+    if !probe.map(|s| s.success()).unwrap_or(false) {
+        eprintln!("skipped: setpriv cannot drop CAP_NET_ADMIN here (not root, or no util-linux)");
+        return;
+    }
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("setpriv")
+            .args(["--bounding-set", "-net_admin"])
+            .arg(crate::support::lvslab())
+            .args(args)
+            .current_dir(root())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = run(&["apply", "vm-nat"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("cannot apply: this process lacks CAP_NET_ADMIN"),
+        "{err}"
+    );
+    let (code, out, err) = run(&["apply", "--dry-run", "vm-nat"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("planning against an EMPTY table"), "{err}");
+    assert!(out.contains("plan: 4 operation(s)"), "{out}");
+    let (code, _, err) = run(&["import", "--from", "live"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("lacks CAP_NET_ADMIN"), "{err}");
+}

@@ -128,6 +128,13 @@ pub fn import(
             }
         }
         ImportSource::Live => {
+            if let Some(f) = &args.file {
+                writeln!(
+                    io.err,
+                    "lvslab: --from live reads the kernel's table; `{f}` is not used (did you mean --from ipvsadm-save {f}?)"
+                )?;
+                return Ok(EXIT_REFUSED);
+            }
             let mut notes = Vec::new();
             let mut kernel;
             let source: &mut dyn IpvsBackend = match backend {
