@@ -1,7 +1,7 @@
 //! `lvslab`: simulate LVS clusters, validate designs, and deploy them to a real director.
 
 use clap::{Parser, Subcommand};
-use lvslab::{cmd_console, cmd_run};
+use lvslab::{cmd_console, cmd_deploy, cmd_run};
 
 #[derive(Parser)]
 #[command(
@@ -82,6 +82,79 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Export a checked design: ipvsadm rules, real-server scripts, director sysctls.
+    Export(ExportCli),
+    /// Make a director's live IPVS table match the design (plan, apply, verify, roll back).
+    #[command(
+        after_help = "Exit status: 0 applied (or nothing to do), 1 refused, or failed and rolled back, 3 failed and the rollback failed too (the table is in an intermediate state)."
+    )]
+    Apply(ApplyCli),
+    /// Turn a live IPVS table or an `ipvsadm -S` file into a scenario.
+    Import(ImportCli),
+}
+
+#[derive(clap::Args)]
+struct ExportCli {
+    /// Scenario file, or the name of a bundled scenario.
+    scenario: String,
+    /// What to export: ipvsadm (`ipvsadm -R` input, identical to `ipvsadm -Sn`),
+    /// realserver (setup and teardown scripts), sysctl (director), keepalived, or all.
+    #[arg(long, value_name = "WHAT")]
+    to: lvslab_sim::admin::export::Target,
+    /// Only this host (a director, or a real server for realserver scripts).
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
+    /// Write the files into this directory instead of printing them.
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    out: Option<String>,
+    /// Export even if requests fail when the design is simulated.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args)]
+struct ApplyCli {
+    /// Scenario file, or the name of a bundled scenario.
+    scenario: String,
+    /// The director to configure (needed when the scenario has several).
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
+    /// Print the plan only (works without IPVS or privileges: plans against an empty table).
+    #[arg(long)]
+    dry_run: bool,
+    /// Also delete services that are not in the design.
+    #[arg(long)]
+    prune: bool,
+    /// Apply even if requests fail when the design is simulated.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args)]
+struct ImportCli {
+    /// live (the kernel's table), ipvsadm-save (a file as `ipvsadm -S` prints it) or keepalived.
+    #[arg(long, value_name = "SOURCE")]
+    from: lvslab::cmd_deploy::ImportSource,
+    /// The file to read for ipvsadm-save and keepalived (`-` for standard input).
+    file: Option<String>,
+    /// Write the scenario to this file instead of standard output.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    out: Option<String>,
+    /// Scenario name (default: imported).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+fn deploy_io<F>(f: F) -> anyhow::Result<i32>
+where
+    F: FnOnce(&mut cmd_deploy::Io) -> std::io::Result<i32>,
+{
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let mut io = cmd_deploy::Io {
+        out: &mut out,
+        err: &mut err,
+    };
+    Ok(f(&mut io)?)
 }
 
 fn main() {
@@ -130,6 +203,51 @@ fn main() {
             first,
             second,
             seed,
+        }),
+        Cmd::Export(a) => deploy_io(|io| {
+            let args = cmd_deploy::ExportArgs {
+                scenario: a.scenario,
+                to: a.to,
+                node: a.node,
+                out_dir: a.out,
+                force: a.force,
+            };
+            cmd_deploy::export(&args, io)
+        }),
+        Cmd::Apply(a) => {
+            let fail_at_step = match std::env::var(cmd_deploy::FAIL_AT_STEP_ENV) {
+                Ok(v) => match v.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => Some(n),
+                    _ => {
+                        eprintln!(
+                            "lvslab: {}={v:?} is not a step number (1, 2, ...)",
+                            cmd_deploy::FAIL_AT_STEP_ENV
+                        );
+                        std::process::exit(2);
+                    }
+                },
+                Err(_) => None,
+            };
+            deploy_io(|io| {
+                let args = cmd_deploy::ApplyArgs {
+                    scenario: a.scenario,
+                    node: a.node,
+                    dry_run: a.dry_run,
+                    prune: a.prune,
+                    force: a.force,
+                    fail_at_step,
+                };
+                cmd_deploy::apply(&args, None, io)
+            })
+        }
+        Cmd::Import(a) => deploy_io(|io| {
+            let args = cmd_deploy::ImportArgs {
+                from: a.from,
+                file: a.file,
+                output: a.out,
+                name: a.name,
+            };
+            cmd_deploy::import(&args, None, io)
         }),
     };
     match res {

@@ -37,6 +37,9 @@ pub const ALL: &[Bundled] = bundle![
     "ha-split-brain",
     "ha-checker-dead-rs",
     "ha-checker-inhibit",
+    "vm-nat",
+    "vm-dr",
+    "vm-tun",
 ];
 
 pub fn find(name: &str) -> Option<&'static Bundled> {

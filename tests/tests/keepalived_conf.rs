@@ -116,6 +116,23 @@ fn configs() -> Vec<(String, KeepalivedConfig)> {
             v.push((format!("{}-{host}", b.name), c));
         }
     }
+    // What `lvslab export --to keepalived` writes for every shipped scenario that builds.
+    for b in lvslab_sim::bundled::ALL {
+        let sc = lvslab_sim::scenario::Scenario::parse(b.name, b.text).unwrap();
+        let Ok(ex) = lvslab_sim::admin::export::export(
+            &sc,
+            lvslab_sim::admin::export::Target::Keepalived,
+            None,
+        ) else {
+            continue;
+        };
+        for f in ex.files {
+            let c = keepalived::parse(&f.content).unwrap_or_else(|e| {
+                panic!("{}: exported {} does not parse: {e:?}", b.name, f.name)
+            });
+            v.push((format!("export-{}-{}", b.name, f.node), c));
+        }
+    }
     for (name, text) in [
         ("seed-nat-ld1", SEED_NAT_LD1),
         ("seed-dr-master", SEED_MASTER),
@@ -138,7 +155,7 @@ fn rendered_configs_pass_keepalived_config_test() {
         .filter_map(|(n, c)| config_test(n, c).err())
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(all.len() >= 2);
+    assert!(all.len() >= 20, "only {} configurations checked", all.len());
 }
 
 #[test]

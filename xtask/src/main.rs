@@ -2,6 +2,7 @@
 
 mod setup;
 mod test_cmd;
+mod vm;
 
 use std::process::Command;
 
@@ -11,7 +12,22 @@ type Phase = fn(&mut test_cmd::Tally) -> Result<(), String>;
 
 /// Test phases that need more than `cargo test` (VM, browser), in the order they run.
 fn extra_test_phases() -> Vec<(&'static str, Phase)> {
-    vec![]
+    vec![("real kernel: cargo xtask vm-test", vm_phase)]
+}
+
+/// The real-kernel test as a phase of `cargo xtask test`.
+fn vm_phase(t: &mut test_cmd::Tally) -> Result<(), String> {
+    match vm::vm_test(&[]) {
+        Ok(0) => {
+            t.phase("vm-test", true);
+            Ok(())
+        }
+        Ok(_) => {
+            t.phase("vm-test", false);
+            Ok(())
+        }
+        Err(e) => Err(format!("{e:#}")),
+    }
 }
 
 const HELP: &str = "cargo xtask <command>
@@ -20,6 +36,9 @@ const HELP: &str = "cargo xtask <command>
                    --quick skips the VM and browser phases
   bench            run the benchmarks (release build) and print the figures
   setup            install the packages and targets the tests use
+  vm-test [--modes nat,dr,tun] [--keep]
+                   deploy the vm-nat, vm-dr and vm-tun scenarios with `lvslab` to a real
+                   Linux kernel (Debian's, booted in qemu) and check them against the simulator
 ";
 
 fn main() {
@@ -27,6 +46,13 @@ fn main() {
     let code = match args.first().map(String::as_str) {
         Some("test") => test_cmd::run(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("vm-test") => match vm::vm_test(&args[1..]) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("xtask: {e:#}");
+                1
+            }
+        },
         Some("setup") => {
             for (p, why) in setup::apt_ensure(setup::TEST_PACKAGES) {
                 eprintln!("could not install {p}: {why}");

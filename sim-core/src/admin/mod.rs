@@ -2,6 +2,7 @@
 //! keepalived.conf and real-server scripts.
 
 pub mod config;
+pub mod export;
 pub mod ipvsadm;
 pub mod keepalived;
 
