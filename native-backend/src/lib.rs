@@ -9,3 +9,4 @@ pub mod memory;
 pub mod pcap_out;
 pub mod plan;
 pub mod scenario_io;
+pub mod serve;

@@ -54,6 +54,14 @@ enum Cmd {
     },
     /// List the bundled scenarios.
     List,
+    /// Serve the browser lab (built by `cargo xtask dist`) on 127.0.0.1.
+    Serve {
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// The directory to serve.
+        #[arg(long, default_value = "dist")]
+        dir: String,
+    },
 }
 
 fn main() {
@@ -82,6 +90,7 @@ fn main() {
         }),
         Cmd::Check { scenario, json } => cmd_run::check(&scenario, json),
         Cmd::List => cmd_run::list(),
+        Cmd::Serve { port, dir } => lvslab::serve::run(&dir, port),
     };
     match res {
         Ok(code) => std::process::exit(code),
