@@ -57,15 +57,35 @@ pub fn draw<DB: DrawingBackend>(
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(e)?;
-    for (i, s) in series.iter().enumerate() {
-        let c = COLOURS[i % COLOURS.len()];
-        let style = if s.label.ends_with("inactive") || s.label == "p99" {
-            ShapeStyle::from(c).stroke_width(2)
-        } else {
-            ShapeStyle::from(c).stroke_width(3)
+    // One colour per server: "rs1 active" solid, "rs1 inactive" dashed in the same colour.
+    let mut keys: Vec<&str> = Vec::new();
+    for s in series {
+        let dashed = s.label.ends_with(" inactive") || s.label == "p99";
+        let key = s
+            .label
+            .strip_suffix(" inactive")
+            .or_else(|| s.label.strip_suffix(" active"))
+            .unwrap_or(&s.label);
+        let idx = match keys.iter().position(|k| *k == key) {
+            Some(i) => i,
+            None => {
+                keys.push(key);
+                keys.len() - 1
+            }
         };
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), style))
+        let c = COLOURS[idx % COLOURS.len()];
+        let style = ShapeStyle::from(c).stroke_width(if dashed { 2 } else { 3 });
+        let pts = s
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.0.is_finite() && p.1.is_finite());
+        let drawn = if dashed {
+            chart.draw_series(DashedLineSeries::new(pts, 6, 4, style))
+        } else {
+            chart.draw_series(LineSeries::new(pts, style))
+        };
+        drawn
             .map_err(e)?
             .label(s.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));

@@ -27,6 +27,8 @@ pub struct DotView {
     pub arp: bool,
     /// The tx record, for the inspector.
     pub record: usize,
+    /// Which receiver this dot is heading for (broadcasts have several).
+    pub arrival: usize,
 }
 
 pub struct Driver {
@@ -242,6 +244,7 @@ impl Driver {
             hue: f.hue,
             arp: f.kind == crate::flights::FrameKind::Arp,
             record: f.tx,
+            arrival: d.arrival.unwrap_or(0),
         })
     }
 

@@ -59,8 +59,11 @@ pub fn defaults(sc: &Scenario) -> Result<Params, String> {
         .workloads
         .first()
         .ok_or("the scenario has no workload")?;
+    let mut weights: Vec<(String, i32)> =
+        dests.iter().map(|d| (d.dest.clone(), d.weight)).collect();
+    weights.sort();
     Ok(Params {
-        weights: dests.iter().map(|d| (d.dest.clone(), d.weight)).collect(),
+        weights,
         scheduler: svcs
             .first()
             .map(|s| s.scheduler.clone())

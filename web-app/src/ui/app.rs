@@ -13,7 +13,8 @@ use gloo::render::{request_animation_frame, AnimationFrame};
 use lvslab_sim::engine::FaultAction;
 use lvslab_sim::scenario::diag::{Diagnostic, Severity};
 use lvslab_sim::scenario::Scenario;
-use std::collections::VecDeque;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -78,6 +79,7 @@ pub enum Msg {
     CmpRestart,
     CmpSpeed(f64),
     Wi(WiMsg),
+    Redraw,
 }
 
 /// The three lab scenarios replayed side by side on one clock, each aligned on its first SYN.
@@ -131,6 +133,32 @@ pub struct App {
     pub whatif: WhatIfState,
     first_render: bool,
     _keys: Option<EventListener>,
+    /// Bumped on every user action and at most every `PANEL_REFRESH_MS` while playing: the
+    /// heavy panels (log, tables, console) re-render only when it changes.
+    panel_stamp: u64,
+    panel_bumped_at: f64,
+    panel_cache: RefCell<BTreeMap<&'static str, (u64, Html)>>,
+}
+
+/// How often the heavy panels follow the animation.
+const PANEL_REFRESH_MS: f64 = 200.0;
+
+#[derive(Properties, Clone)]
+pub struct FrozenProps {
+    pub stamp: u64,
+    pub html: Html,
+}
+
+impl PartialEq for FrozenProps {
+    /// Only the stamp counts: equal stamps mean Yew skips the subtree entirely.
+    fn eq(&self, o: &Self) -> bool {
+        self.stamp == o.stamp
+    }
+}
+
+#[function_component(Frozen)]
+pub fn frozen(p: &FrozenProps) -> Html {
+    p.html.clone()
 }
 
 fn diagnostics_of(name: &str, text: &str) -> Vec<Diagnostic> {
@@ -274,7 +302,9 @@ impl App {
         }
     }
 
-    fn draw_charts(&mut self) {
+    /// Draws the charts of the current view; true when that failed (the error is set).
+    fn draw_charts(&mut self) -> bool {
+        let had = self.error.is_some();
         if self.view == View::Lab {
             if let Some(l) = &self.lab {
                 let at = l.sampler.next_sec;
@@ -295,6 +325,7 @@ impl App {
                 }
             }
         }
+        !had && self.error.is_some()
     }
 
     fn next_frame(&mut self, ctx: &Context<Self>) {
@@ -343,6 +374,9 @@ impl Component for App {
             },
             first_render: true,
             _keys: None,
+            panel_stamp: 0,
+            panel_bumped_at: 0.0,
+            panel_cache: RefCell::new(BTreeMap::new()),
         };
         // The URL fragment chooses the scenario, seed, edited text and view.
         let sh = match share::parse_fragment(&dom::hash()) {
@@ -407,6 +441,9 @@ impl Component for App {
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        if !matches!(msg, Msg::Frame(_)) {
+            self.panel_stamp += 1;
+        }
         match msg {
             Msg::Frame(ts) => {
                 self.next_frame(ctx);
@@ -418,6 +455,10 @@ impl Component for App {
                 }
                 self.fps = self.frame_times.len() as f64;
                 let mut changed = false;
+                if ts - self.panel_bumped_at >= PANEL_REFRESH_MS {
+                    self.panel_bumped_at = ts;
+                    self.panel_stamp += 1;
+                }
                 match self.view {
                     View::Lab => {
                         if let Some(l) = &mut self.lab {
@@ -611,6 +652,7 @@ impl Component for App {
                 }
             }
             Msg::Wi(m) => self.update_whatif(m),
+            Msg::Redraw => {}
         }
         true
     }
@@ -656,16 +698,34 @@ impl Component for App {
         }
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, first_render: bool) {
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
         if first_render && self.first_render {
             self.first_render = false;
             dom::set_global("lvslabFirstRender", dom::now_ms());
         }
-        self.draw_charts();
+        if self.draw_charts() {
+            // Show the error banner.
+            ctx.link().send_message(Msg::Redraw);
+        }
     }
 }
 
 impl App {
+    /// A panel that re-renders only when `panel_stamp` moves.
+    pub fn frozen(&self, key: &'static str, make: impl FnOnce() -> Html) -> Html {
+        let stamp = self.panel_stamp;
+        let mut cache = self.panel_cache.borrow_mut();
+        let html = match cache.get(key) {
+            Some((s, h)) if *s == stamp => h.clone(),
+            _ => {
+                let h = make();
+                cache.insert(key, (stamp, h.clone()));
+                h
+            }
+        };
+        html! { <Frozen {stamp} {html} /> }
+    }
+
     fn update_whatif(&mut self, m: WiMsg) {
         if let WiMsg::UseCurrent(b) = m {
             self.whatif.use_current = b;

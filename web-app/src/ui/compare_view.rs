@@ -58,7 +58,7 @@ impl App {
                     <h2>{ "The same request through NAT, DR and TUN" }</h2>
                     <div class="controls" role="toolbar">
                         <button id="cmp-play" class="primary" onclick={link.callback(|_| Msg::CmpTogglePlay)}>
-                            { if c.playing { "\u{23f8} Pause" } else { "\u{25b6} Play" } }</button>
+                            { if c.playing { "\u{275a}\u{275a} Pause" } else { "\u{25b6} Play" } }</button>
                         <button id="cmp-step" onclick={link.callback(|_| Msg::CmpStep)}>{ "Step one hop" }</button>
                         { speed_select(c.speed, link.callback(Msg::CmpSpeed), "cmp-speed") }
                         <button onclick={link.callback(|_| Msg::CmpRestart)}>{ "Back to the first SYN" }</button>

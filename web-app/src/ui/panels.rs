@@ -224,7 +224,7 @@ impl App {
                 </div>
                 <div class="controls" role="toolbar" aria-label="Playback">
                     <button id="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}
-                        title="Space">{ if l.playing { "\u{23f8} Pause" } else { "\u{25b6} Play" } }</button>
+                        title="Space">{ if l.playing { "\u{275a}\u{275a} Pause" } else { "\u{25b6} Play" } }</button>
                     <button id="step" onclick={link.callback(|_| Msg::Step)} title="s">{ "Step one hop" }</button>
                     { speed_select(l.speed, link.callback(Msg::Speed), "speed") }
                     <label class="inline"><input type="checkbox" checked={l.skip_idle} onchange={skip} />{ " skip idle time" }</label>
@@ -248,15 +248,15 @@ impl App {
             </section>
             { self.view_inspector(ctx, l) }
             <div class="two-col">
-                { self.view_log(ctx, l) }
-                { self.view_nodes(ctx, l) }
+                { self.frozen("log", || self.view_log(ctx, l)) }
+                { self.frozen("nodes", || self.view_nodes(ctx, l)) }
             </div>
-            { self.view_console(ctx, l) }
+            { self.frozen("console", || self.view_console(ctx, l)) }
             <section class="panel">
                 <h2>{ "Charts (sampled every simulated second)" }</h2>
                 { chart_canvases("lab") }
             </section>
-            { self.view_exports(ctx, l) }
+            { self.frozen("exports", || self.view_exports(ctx, l)) }
             </>
         }
     }

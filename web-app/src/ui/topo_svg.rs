@@ -3,6 +3,7 @@
 use crate::driver::DotView;
 use crate::topology::Topology;
 use lvslab_sim::net::host::Role;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 fn role_name(r: Role) -> &'static str {
@@ -87,24 +88,34 @@ pub fn topology(
     });
     let dots = dots.iter().map(|d| {
         let rec = d.record;
-        let cb = on_pick.clone();
-        let onclick = Callback::from(move |_: MouseEvent| cb.emit(rec));
+        let key = format!("{rec}.{}", d.arrival);
         let fill = dot_colour(d);
         if d.arp {
             html! {
-                <rect class="pkt arp" x={(d.x - 6.0).to_string()} y={(d.y - 6.0).to_string()} width="12" height="12"
-                    fill={fill} data-record={rec.to_string()} {onclick} />
+                <rect {key} class="pkt arp" x={format!("{:.1}", d.x - 6.0)} y={format!("{:.1}", d.y - 6.0)} width="12" height="12"
+                    fill={fill} data-record={rec.to_string()} />
             }
         } else {
             html! {
-                <circle class="pkt" cx={format!("{:.1}", d.x)} cy={format!("{:.1}", d.y)} r="7"
-                    fill={fill} data-record={rec.to_string()} {onclick} />
+                <circle {key} class="pkt" cx={format!("{:.1}", d.x)} cy={format!("{:.1}", d.y)} r="7"
+                    fill={fill} data-record={rec.to_string()} />
             }
+        }
+    });
+    // One listener for every frame: the clicked element carries its record index.
+    let onclick = Callback::from(move |e: MouseEvent| {
+        let rec = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.get_attribute("data-record"))
+            .and_then(|r| r.parse::<usize>().ok());
+        if let Some(r) = rec {
+            on_pick.emit(r);
         }
     });
     html! {
         <svg class="topology" id={id.to_string()} viewBox={vb} preserveAspectRatio="xMidYMin meet" role="img"
-            aria-label="Topology: hosts, segments and the frames on the wire">
+            aria-label="Topology: hosts, segments and the frames on the wire" {onclick}>
             { for buses }
             { for links }
             { for nodes }
