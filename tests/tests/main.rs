@@ -6,3 +6,5 @@ mod determinism;
 mod labs;
 mod malformed;
 mod pcap_tshark;
+mod web_lab;
+mod web_serve;

@@ -119,7 +119,7 @@ impl Driver {
 
     /// Advances playback by `wall_ms` of real time.
     pub fn tick(&mut self, wall_ms: f64) {
-        if !self.playing || !(wall_ms.is_finite() && wall_ms > 0.0) {
+        if !(self.playing && wall_ms.is_finite() && wall_ms > 0.0) {
             return;
         }
         let adv = (wall_ms.min(250.0) * self.speed).max(1.0) as u64;

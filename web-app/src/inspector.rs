@@ -87,7 +87,6 @@ fn ip_fields(ip: &IpSummary, layer: &str, v: &mut Vec<Field>) {
     if let Some(x) = &ip.vrrp {
         push("VRRP", "advert", x.clone());
     }
-    drop(push);
     if let Some(inner) = &ip.inner {
         ip_fields(inner, "inner IPv4", v);
     }

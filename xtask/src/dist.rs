@@ -106,13 +106,19 @@ fn wasm_opt(file: &Path) -> Result<bool> {
         return Ok(false);
     }
     let tmp = file.with_extension("opt.wasm");
-    run_cmd(
+    let res = run_cmd(
         Command::new("wasm-opt")
             .args(["-Os", "--all-features", "--strip-debug"])
             .arg(file)
             .arg("-o")
             .arg(&tmp),
-    )?;
+    );
+    if let Err(e) = res {
+        // An old binaryen cannot read what a recent rustc emits: keep the unoptimised file.
+        eprintln!("xtask: wasm-opt failed, keeping the unoptimised wasm ({e:#})");
+        let _ = std::fs::remove_file(&tmp);
+        return Ok(false);
+    }
     std::fs::rename(&tmp, file)?;
     Ok(true)
 }

@@ -299,6 +299,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let _ = std::fs::remove_dir_all(&profile);
     let caps = json!({"capabilities": {"alwaysMatch": {
         "browserName": "chrome",
+        "goog:loggingPrefs": {"browser": "ALL"},
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -321,6 +322,29 @@ pub fn run(args: &[String]) -> Result<()> {
         session,
     };
     let res = steps(&b, web_port, &artifacts);
+    if let Ok(log) = b.call("POST", "/se/log", Some(json!({"type": "browser"}))) {
+        let lines: Vec<String> = log
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|l| {
+                        format!(
+                            "{} {}",
+                            l["level"].as_str().unwrap_or(""),
+                            l["message"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let _ = std::fs::write(artifacts.join("browser-console.log"), lines.join("\n"));
+        for l in lines
+            .iter()
+            .filter(|l| l.starts_with("SEVERE") || l.starts_with("WARNING"))
+        {
+            eprintln!("  browser: {l}");
+        }
+    }
     if res.is_err() {
         let _ = b.screenshot(&artifacts, "failure");
         if let Ok(e) = b.page_errors() {
@@ -333,6 +357,21 @@ pub fn run(args: &[String]) -> Result<()> {
     let _ = std::fs::remove_dir_all(&profile);
     eprintln!("e2e finished in {:.1} s", t_start.elapsed().as_secs_f64());
     res
+}
+
+/// The three chart canvases `{prefix}-conns|rps|latency` have ink on them.
+fn charts_drawn(b: &Browser, prefix: &str) -> Result<()> {
+    let blank = b.js(&format!(
+        "return ['conns', 'rps', 'latency'].map(x => '{prefix}-' + x).filter(id => {{\
+           const c = document.getElementById(id); if (!c || !c.getContext) return true;\
+           const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;\
+           let ink = 0; for (let i = 0; i < d.length; i += 4) {{ if (d[i] < 200 || d[i+1] < 200 || d[i+2] < 200) ink++; }}\
+           return ink < 500; }});"
+    ))?;
+    check(
+        blank.as_array().is_some_and(|a| a.is_empty()),
+        &format!("every {prefix} chart is drawn (blank: {blank})"),
+    )
 }
 
 fn steps(b: &Browser, port: u16, art: &Path) -> Result<()> {
@@ -493,6 +532,7 @@ fn steps(b: &Browser, port: u16, art: &Path) -> Result<()> {
     b.js("document.getElementById('lab-conns').scrollIntoView();")?;
     std::thread::sleep(Duration::from_millis(300));
     b.screenshot(art, "05b-charts")?;
+    charts_drawn(b, "lab")?;
 
     // NAT / DR / TUN side by side.
     b.js("window.scrollTo(0, 0);")?;
@@ -510,7 +550,7 @@ fn steps(b: &Browser, port: u16, art: &Path) -> Result<()> {
     // What-if: 60,000 connections.
     b.click("#tab-whatif")?;
     b.wait_for("#wi-run", 10)?;
-    b.js("const s = document.getElementById('wi-conns'); s.value = '60000'; s.dispatchEvent(new Event('input', {bubbles: true}));")?;
+    b.js("const s = document.getElementById('wi-connections'); s.value = '60000'; s.dispatchEvent(new Event('input', {bubbles: true}));")?;
     std::thread::sleep(Duration::from_millis(200));
     b.click("#wi-run")?;
     b.wait_for("#wi-timing", 120)?;
@@ -528,6 +568,7 @@ fn steps(b: &Browser, port: u16, art: &Path) -> Result<()> {
         "what-if ran 60,000 connections",
     )?;
     b.screenshot(art, "07-whatif")?;
+    charts_drawn(b, "wi")?;
 
     // Frame rate with about 500 frames on the wire: the DR lesson with slow links and more load.
     b.click("#tab-lab")?;
@@ -552,6 +593,26 @@ fn steps(b: &Browser, port: u16, art: &Path) -> Result<()> {
     b.screenshot(art, "08-load")?;
     b.click("#play")?;
     eprintln!("  fps / frames on the wire: {samples:?}");
+
+    // Live validation: a broken edit shows a located error and the lab keeps running.
+    b.js("const t = document.getElementById('editor');\
+         t.value = '[scenario]\\nname = \"x\"\\ntitle = 5\\n';\
+         t.dispatchEvent(new Event('input', {bubbles: true}));")?;
+    std::thread::sleep(Duration::from_millis(300));
+    let diag = b.text("#diagnostics")?;
+    check(
+        diag.contains("error line 3"),
+        &format!(
+            "the editor shows a located error ({})",
+            diag.replace('\n', " ")
+        ),
+    )?;
+    let disabled = b.js("return document.getElementById('run-edited').disabled;")?;
+    check(
+        disabled.as_bool() == Some(true),
+        "a scenario with errors cannot be run",
+    )?;
+    b.screenshot(art, "09-diagnostics")?;
     let errs = b.page_errors()?;
     check(
         errs.is_empty(),

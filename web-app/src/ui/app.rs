@@ -42,7 +42,9 @@ pub enum WiMsg {
     Rate(f64),
     Connections(u64),
     UseCurrent(bool),
+    /// Shows "running" first, then computes on a timer so the page paints in between.
     Run,
+    RunNow,
 }
 
 pub enum Msg {
@@ -106,6 +108,7 @@ pub struct WhatIfState {
     pub elapsed_ms: Option<f64>,
     pub error: Option<String>,
     pub dirty_chart: bool,
+    pub running: bool,
 }
 
 pub struct App {
@@ -371,6 +374,7 @@ impl Component for App {
                 elapsed_ms: None,
                 error: None,
                 dirty_chart: false,
+                running: false,
             },
             first_render: true,
             _keys: None,
@@ -651,6 +655,14 @@ impl Component for App {
                     c.speed = s;
                 }
             }
+            Msg::Wi(WiMsg::Run) => {
+                self.whatif.running = true;
+                let link = ctx.link().clone();
+                gloo::timers::callback::Timeout::new(30, move || {
+                    link.send_message(Msg::Wi(WiMsg::RunNow))
+                })
+                .forget();
+            }
             Msg::Wi(m) => self.update_whatif(m),
             Msg::Redraw => {}
         }
@@ -745,8 +757,9 @@ impl App {
             WiMsg::TimeWait(v) => p.time_wait_ms = v,
             WiMsg::Rate(v) => p.rate = v,
             WiMsg::Connections(v) => p.connections = v,
-            WiMsg::UseCurrent(_) => {}
-            WiMsg::Run => {
+            WiMsg::UseCurrent(_) | WiMsg::Run => {}
+            WiMsg::RunNow => {
+                w.running = false;
                 let Some(sc) = &w.scenario else { return };
                 let t0 = dom::now_ms();
                 let r = whatif::run(sc, p);

@@ -65,10 +65,14 @@ pub fn draw_chart_set(prefix: &str, d: &ChartData) -> Result<(), String> {
     ];
     for (id, title, y, series) in sets {
         let Some(b) = CanvasBackend::new(&format!("{prefix}-{id}")) else {
+            web_sys::console::warn_1(&format!("no canvas {prefix}-{id}").into());
             continue;
         };
         let root = b.into_drawing_area();
-        crate::charts::draw(&root, title, y, series)?;
+        if let Err(e) = crate::charts::draw(&root, title, y, series) {
+            web_sys::console::error_1(&e.clone().into());
+            return Err(e);
+        }
     }
     Ok(())
 }

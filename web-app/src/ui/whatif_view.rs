@@ -75,7 +75,7 @@ impl App {
                             p.time_wait_ms as f64 / 1000.0, link.callback(|v: f64| Msg::Wi(WiMsg::TimeWait((v * 1000.0) as u64)))) }
                         { slider("wi-rate", format!("arrival rate: {:.0} connections/s", p.rate), 10.0, 5000.0, 10.0,
                             p.rate, link.callback(|v: f64| Msg::Wi(WiMsg::Rate(v)))) }
-                        { slider("wi-conns", format!("connections: {}", p.connections), 100.0, 60000.0, 100.0,
+                        { slider("wi-connections", format!("connections: {}", p.connections), 100.0, 60000.0, 100.0,
                             p.connections as f64, link.callback(|v: f64| Msg::Wi(WiMsg::Connections(v as u64)))) }
                     </div>
                 }
@@ -111,7 +111,8 @@ impl App {
                     </select>
                 </label>
                 { controls }
-                <button id="wi-run" class="primary" onclick={link.callback(|_| Msg::Wi(WiMsg::Run))}>{ "Run" }</button>
+                <button id="wi-run" class="primary" disabled={w.running} onclick={link.callback(|_| Msg::Wi(WiMsg::Run))}>
+                    { if w.running { "Running\u{2026}" } else { "Run" } }</button>
                 if let Some(e) = &w.error { <p class="error" role="alert">{ e }</p> }
                 { result }
                 { chart_canvases("wi") }
