@@ -484,8 +484,9 @@ impl App {
                         </select>
                     }
                 </div>
+                // Newest first in a column-reverse box: the screen stays scrolled to the bottom.
                 <div class="screen" id="console-output">
-                    { for l.console.entries.iter().map(|e| html! {
+                    { for l.console.entries.iter().rev().map(|e| html! {
                         <div class="entry">
                             <div class="cmd">{ format!("[{} {:.3}s]# {}", e.host, e.t, e.input) }</div>
                             if !e.output.stdout.is_empty() { <pre class="out">{ &e.output.stdout }</pre> }
