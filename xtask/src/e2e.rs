@@ -270,6 +270,8 @@ pub fn run(args: &[String]) -> Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
     let artifacts = target.join("e2e-artifacts");
+    // Fresh artifacts each run, so an old failure screenshot cannot mislead.
+    let _ = std::fs::remove_dir_all(&artifacts);
     std::fs::create_dir_all(&artifacts)?;
 
     let web_port = free_port()?;
