@@ -12,3 +12,4 @@ pub mod memory;
 pub mod pcap_out;
 pub mod plan;
 pub mod scenario_io;
+pub mod serve;

@@ -91,6 +91,14 @@ enum Cmd {
     Apply(ApplyCli),
     /// Turn a live IPVS table or an `ipvsadm -S` file into a scenario.
     Import(ImportCli),
+    /// Serve the browser lab (built by `cargo xtask dist`) on 127.0.0.1.
+    Serve {
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// The directory to serve.
+        #[arg(long, default_value = "dist")]
+        dir: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -249,6 +257,7 @@ fn main() {
             };
             cmd_deploy::import(&args, None, io)
         }),
+        Cmd::Serve { port, dir } => lvslab::serve::run(&dir, port),
     };
     match res {
         Ok(code) => std::process::exit(code),

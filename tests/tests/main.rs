@@ -20,3 +20,5 @@ mod keepalived_conf;
 mod labs;
 mod malformed;
 mod pcap_tshark;
+mod web_lab;
+mod web_serve;

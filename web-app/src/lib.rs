@@ -1,1 +1,23 @@
-//! The browser lab (Yew). Built for wasm32 by `cargo xtask dist`.
+//! The browser lab: a Yew app over the simulator. Built for wasm32 by `cargo xtask dist`.
+//!
+//! Everything but `ui` is plain Rust, testable natively: the driver that owns the running
+//! simulation, and the view models (topology, frames in flight, inspector, comparisons,
+//! tables, console, charts, what-if, exports).
+
+pub mod catalog;
+pub mod charts;
+pub mod compare;
+pub mod console;
+pub mod controls;
+pub mod driver;
+pub mod exports;
+pub mod flights;
+pub mod inspector;
+pub mod sampling;
+pub mod share;
+pub mod tables;
+pub mod topology;
+pub mod whatif;
+
+#[cfg(target_arch = "wasm32")]
+mod ui;

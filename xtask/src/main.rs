@@ -1,5 +1,7 @@
 //! cargo xtask: project automation. `cargo xtask help` lists the commands.
 
+mod dist;
+mod e2e;
 mod setup;
 mod test_cmd;
 mod vm;
@@ -12,7 +14,34 @@ type Phase = fn(&mut test_cmd::Tally) -> Result<(), String>;
 
 /// Test phases that need more than `cargo test` (VM, browser), in the order they run.
 fn extra_test_phases() -> Vec<(&'static str, Phase)> {
-    vec![("real kernel: cargo xtask vm-test", vm_phase)]
+    vec![
+        ("real kernel: cargo xtask vm-test", vm_phase),
+        ("browser: cargo xtask e2e", e2e_phase),
+    ]
+}
+
+/// The browser end-to-end test (builds the app first) as a phase of `cargo xtask test`.
+fn e2e_phase(t: &mut test_cmd::Tally) -> Result<(), String> {
+    let ok = match e2e::run(&[]) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("xtask: e2e: {e:#}");
+            false
+        }
+    };
+    t.phase("browser e2e", ok);
+    Ok(())
+}
+
+/// Maps a task's result to an exit status, printing the error.
+fn exit_of(r: anyhow::Result<()>) -> i32 {
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            1
+        }
+    }
 }
 
 /// The real-kernel test as a phase of `cargo xtask test`.
@@ -36,6 +65,10 @@ const HELP: &str = "cargo xtask <command>
                    --quick skips the VM and browser phases
   bench            run the benchmarks (release build) and print the figures
   setup            install the packages and targets the tests use
+  dist             build the browser lab into dist/ (wasm32 + wasm-bindgen)
+  serve [--port N] dist, then serve it on 127.0.0.1 (the main job)
+  e2e [--no-build] dist, then drive the lab in headless Chromium (screenshots in
+                   target/e2e-artifacts/)
   vm-test [--modes nat,dr,tun] [--keep]
                    deploy the vm-nat, vm-dr and vm-tun scenarios with `lvslab` to a real
                    Linux kernel (Debian's, booted in qemu) and check them against the simulator
@@ -46,6 +79,9 @@ fn main() {
     let code = match args.first().map(String::as_str) {
         Some("test") => test_cmd::run(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("dist") => exit_of(dist::run(&args[1..])),
+        Some("serve") => exit_of(dist::serve(&args[1..])),
+        Some("e2e") => exit_of(e2e::run(&args[1..])),
         Some("vm-test") => match vm::vm_test(&args[1..]) {
             Ok(code) => code,
             Err(e) => {

@@ -1,0 +1,218 @@
+//! The ipvsadm console: command lines run by the shared ipvsadm executor against a running
+//! director, with a history the arrow keys walk through.
+
+use lvslab_sim::admin::ipvsadm::{execute, IpvsadmOutput, IpvsadmTarget};
+use lvslab_sim::admin::{IpvsError, IpvsOp};
+use lvslab_sim::ipvs::snapshot::IpvsSnapshot;
+use lvslab_sim::Simulation;
+
+/// A director of a running simulation as ipvsadm sees it.
+pub struct DirectorTarget<'a> {
+    pub sim: &'a mut Simulation,
+    pub host: usize,
+}
+
+impl IpvsadmTarget for DirectorTarget<'_> {
+    fn apply(&mut self, op: &IpvsOp) -> Result<(), IpvsError> {
+        let now = self.sim.world.now;
+        let h = &mut self.sim.hosts[self.host];
+        let ipvs = h.ipvs.as_mut().ok_or(IpvsError::NoService)?;
+        ipvs.apply(now, op)?;
+        h.ipvs_changed(&mut self.sim.world);
+        Ok(())
+    }
+    fn snapshot(&self) -> IpvsSnapshot {
+        match &self.sim.hosts[self.host].ipvs {
+            Some(i) => i.snapshot(self.sim.world.now),
+            None => IpvsSnapshot::default(),
+        }
+    }
+}
+
+/// Runs one ipvsadm command line on a director.
+pub fn run_ipvsadm(sim: &mut Simulation, host: usize, line: &str) -> IpvsadmOutput {
+    if sim.hosts.get(host).and_then(|h| h.ipvs.as_ref()).is_none() {
+        return IpvsadmOutput {
+            stdout: String::new(),
+            stderr: "ipvsadm: this host runs no IPVS\n".into(),
+            exit_code: 1,
+        };
+    }
+    execute(line, &mut DirectorTarget { sim, host })
+}
+
+/// One command and what it printed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub host: String,
+    pub input: String,
+    pub output: IpvsadmOutput,
+    /// Simulated time (seconds) when it ran.
+    pub t: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Console {
+    pub entries: Vec<Entry>,
+    /// Position while walking the history with the arrow keys (None: at the prompt).
+    recall: Option<usize>,
+}
+
+impl Console {
+    /// Runs `line` on `host` and records it. `clear` empties the screen; `help` lists the
+    /// common commands.
+    pub fn submit(&mut self, sim: &mut Simulation, host: usize, line: &str) {
+        self.recall = None;
+        let line = line.trim();
+        if line.is_empty() {
+            return;
+        }
+        if line == "clear" {
+            self.entries.clear();
+            return;
+        }
+        let output = if line == "help" {
+            IpvsadmOutput {
+                stdout: HELP.into(),
+                ..Default::default()
+            }
+        } else {
+            run_ipvsadm(sim, host, line)
+        };
+        self.entries.push(Entry {
+            host: sim
+                .hosts
+                .get(host)
+                .map(|h| h.name.clone())
+                .unwrap_or_default(),
+            input: line.to_string(),
+            output,
+            t: sim.now().as_secs_f64(),
+        });
+    }
+
+    fn inputs(&self) -> Vec<&str> {
+        self.entries.iter().map(|e| e.input.as_str()).collect()
+    }
+
+    /// Arrow up: the previous command.
+    pub fn older(&mut self) -> Option<String> {
+        let n = self.entries.len();
+        if n == 0 {
+            return None;
+        }
+        let i = match self.recall {
+            None => n - 1,
+            Some(0) => 0,
+            Some(i) => i - 1,
+        };
+        self.recall = Some(i);
+        self.inputs().get(i).map(|s| s.to_string())
+    }
+
+    /// Arrow down: the next command, or an empty prompt past the newest.
+    pub fn newer(&mut self) -> Option<String> {
+        let i = self.recall? + 1;
+        if i >= self.entries.len() {
+            self.recall = None;
+            return Some(String::new());
+        }
+        self.recall = Some(i);
+        self.inputs().get(i).map(|s| s.to_string())
+    }
+}
+
+const HELP: &str = "ipvsadm commands run on the selected director, e.g.
+  ipvsadm -Ln                     list services and real servers
+  ipvsadm -Lnc                    list connection entries
+  ipvsadm -Ln --stats | --rate    counters and rates
+  ipvsadm -e -t VIP:80 -r RIP:80 -g -w 3    change a weight
+  ipvsadm -E -t VIP:80 -s wlc     change the scheduler
+  ipvsadm -d -t VIP:80 -r RIP:80  remove a real server
+  ipvsadm --set 900 120 300       tcp tcpfin udp timeouts
+  ipvsadm -S -n                   save the rules
+The leading `ipvsadm` is optional. `clear` empties this screen.
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lvslab_sim::admin::ipvsadm::render_list;
+    use lvslab_sim::admin::ipvsadm::ListFormat;
+    use lvslab_sim::bundled;
+    use lvslab_sim::scenario::Scenario;
+
+    fn dr() -> (Simulation, usize) {
+        let b = bundled::find("dr-lab").unwrap();
+        let (sim, _) = Scenario::parse(b.name, b.text)
+            .unwrap()
+            .build(None)
+            .unwrap();
+        let d = sim.host_index("director").unwrap();
+        (sim, d)
+    }
+
+    #[test]
+    fn list_is_the_shared_renderer_byte_for_byte() {
+        let (mut sim, d) = dr();
+        sim.run_until(lvslab_sim::SimTime(2_000_000_000));
+        let mut c = Console::default();
+        c.submit(&mut sim, d, "ipvsadm -Ln");
+        let snap = sim.hosts[d].ipvs.as_ref().unwrap().snapshot(sim.now());
+        let want = render_list(
+            &snap,
+            &ListFormat {
+                numeric: true,
+                ..Default::default()
+            },
+        );
+        assert_eq!(c.entries[0].output.stdout, want);
+        assert_eq!(c.entries[0].output.exit_code, 0);
+        assert!(want.contains("10.0.0.11:80"));
+    }
+
+    #[test]
+    fn edits_reach_the_running_director() {
+        let (mut sim, d) = dr();
+        let mut c = Console::default();
+        c.submit(&mut sim, d, "-e -t 10.0.0.10:80 -r 10.0.0.11:80 -g -w 5");
+        assert_eq!(
+            c.entries[0].output.exit_code, 0,
+            "{:?}",
+            c.entries[0].output
+        );
+        let w = sim.hosts[d].ipvs.as_ref().unwrap().config().services[0]
+            .dests
+            .iter()
+            .find(|x| x.addr.to_string() == "10.0.0.11")
+            .unwrap()
+            .weight;
+        assert_eq!(w, 5);
+        c.submit(&mut sim, d, "ipvsadm -E -t 10.0.0.10:80 -s bogus");
+        assert_ne!(c.entries[1].output.exit_code, 0);
+        assert!(!c.entries[1].output.stderr.is_empty());
+        c.submit(&mut sim, d, "ipvsadm \"unterminated");
+        assert_eq!(c.entries[2].output.exit_code, 2);
+        // Not a director.
+        let rs = sim.host_index("rs1").unwrap();
+        c.submit(&mut sim, rs, "ipvsadm -Ln");
+        assert_eq!(c.entries[3].output.exit_code, 1);
+    }
+
+    #[test]
+    fn history_walks_both_ways() {
+        let (mut sim, d) = dr();
+        let mut c = Console::default();
+        assert_eq!(c.older(), None);
+        c.submit(&mut sim, d, "ipvsadm -Ln");
+        c.submit(&mut sim, d, "ipvsadm -Lnc");
+        assert_eq!(c.older().as_deref(), Some("ipvsadm -Lnc"));
+        assert_eq!(c.older().as_deref(), Some("ipvsadm -Ln"));
+        assert_eq!(c.older().as_deref(), Some("ipvsadm -Ln"));
+        assert_eq!(c.newer().as_deref(), Some("ipvsadm -Lnc"));
+        assert_eq!(c.newer().as_deref(), Some(""));
+        assert_eq!(c.newer(), None);
+        c.submit(&mut sim, d, "clear");
+        assert!(c.entries.is_empty());
+    }
+}

@@ -1,0 +1,342 @@
+//! The lab driver: owns a running `Simulation` and a playback clock. The simulation runs a
+//! little ahead of the clock so every frame on the wire at the clock's time has both its
+//! send and its receive records; the view draws frames at the clock's time.
+
+use crate::console::Console;
+use crate::flights::{Dot, FlightLog};
+use crate::sampling::Sampler;
+use crate::topology::{point_along, Topology};
+use lvslab_sim::engine::FaultAction;
+use lvslab_sim::scenario::diag::Diagnostic;
+use lvslab_sim::scenario::Scenario;
+use lvslab_sim::trace::TraceRecord;
+use lvslab_sim::Simulation;
+
+/// Beyond this many trace records the trace is switched off (memory), and the view says so.
+pub const MAX_RECORDS: usize = 400_000;
+/// With nothing on the wire, playback jumps at most this far at once.
+const IDLE_JUMP_NS: u64 = 2_000_000_000;
+
+/// A frame drawn on the topology.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DotView {
+    pub x: f64,
+    pub y: f64,
+    /// Connection hue; None for ARP and other connectionless frames.
+    pub hue: Option<u16>,
+    pub arp: bool,
+    /// The tx record, for the inspector.
+    pub record: usize,
+    /// Which receiver this dot is heading for (broadcasts have several).
+    pub arrival: usize,
+}
+
+pub struct Driver {
+    pub sim: Simulation,
+    pub name: String,
+    pub text: String,
+    pub warnings: Vec<Diagnostic>,
+    pub topo: Topology,
+    pub flights: FlightLog,
+    pub sampler: Sampler,
+    pub console: Console,
+    /// Playback clock, simulated nanoseconds.
+    pub view_t: u64,
+    pub playing: bool,
+    /// Simulated nanoseconds per wall-clock millisecond.
+    pub speed: f64,
+    /// Jump over stretches where nothing is on the wire.
+    pub skip_idle: bool,
+    /// What the user changed, with simulated times.
+    pub changes: Vec<(f64, String)>,
+    pub trace_stopped: bool,
+    lookahead: u64,
+}
+
+/// Default speed: a 100 µs LAN hop takes about 0.4 s on screen.
+pub const DEFAULT_SPEED: f64 = 250.0;
+
+impl Driver {
+    /// Builds the scenario with the trace and capture on; errors are the diagnostics.
+    pub fn new(name: &str, text: &str, seed: Option<u64>) -> Result<Driver, Vec<Diagnostic>> {
+        let sc = Scenario::parse(name, text)?;
+        let (mut sim, warnings) = sc.build(seed)?;
+        sim.world.trace.enabled = true;
+        sim.world.trace.capture = true;
+        // One link's latency and jitter, plus time for a full frame's serialisation: the
+        // simulation runs no further ahead than that, so the counters stay close to the clock.
+        let max_lat = sim
+            .world
+            .segments
+            .iter()
+            .map(|s| s.link.latency.0 + s.link.jitter.0 + s.link.serialization(1514).0)
+            .max()
+            .unwrap_or(0);
+        let topo = Topology::from_sim(&sim);
+        let mut d = Driver {
+            sim,
+            name: name.to_string(),
+            text: text.to_string(),
+            warnings,
+            topo,
+            flights: FlightLog::default(),
+            sampler: Sampler::default(),
+            console: Console::default(),
+            view_t: 0,
+            playing: false,
+            speed: DEFAULT_SPEED,
+            skip_idle: true,
+            changes: Vec::new(),
+            trace_stopped: false,
+            lookahead: max_lat + 50_000,
+        };
+        d.ensure(0);
+        Ok(d)
+    }
+
+    pub fn records(&self) -> &[TraceRecord] {
+        &self.sim.world.trace.records
+    }
+
+    /// Runs the simulation to `t` plus the lookahead (sampling every simulated second) and
+    /// indexes the new records.
+    pub fn ensure(&mut self, t: u64) {
+        let until = t.saturating_add(self.lookahead);
+        if self.sim.now().0 < until {
+            self.sampler.run_sampled(&mut self.sim, until);
+        }
+        self.index();
+    }
+
+    fn index(&mut self) {
+        self.flights.ingest(&self.sim.world.trace.records);
+        if self.sim.world.trace.records.len() > MAX_RECORDS && !self.trace_stopped {
+            self.sim.world.trace.enabled = false;
+            self.sim.world.trace.capture = false;
+            self.trace_stopped = true;
+        }
+    }
+
+    /// Advances playback by `wall_ms` of real time.
+    pub fn tick(&mut self, wall_ms: f64) {
+        if !(self.playing && wall_ms.is_finite() && wall_ms > 0.0) {
+            return;
+        }
+        let adv = (wall_ms.min(250.0) * self.speed).max(1.0) as u64;
+        let mut target = self.view_t.saturating_add(adv);
+        self.ensure(target);
+        if self.skip_idle
+            && self.flights.in_flight(self.view_t).is_empty()
+            && self.flights.in_flight(target).is_empty()
+        {
+            if let Some(next) = self.next_activity(self.view_t) {
+                if next > target {
+                    target = next;
+                }
+            } else {
+                target = self.view_t.saturating_add(IDLE_JUMP_NS);
+            }
+        }
+        self.view_t = target;
+        self.ensure(target);
+    }
+
+    /// The next transmission after `t`, running the simulation forward (at most
+    /// IDLE_JUMP_NS) to find it.
+    fn next_activity(&mut self, t: u64) -> Option<u64> {
+        let limit = t.saturating_add(IDLE_JUMP_NS);
+        loop {
+            if let Some(n) = self.flights.next_start(t + 1) {
+                return Some(n);
+            }
+            if self.sim.now().0 >= limit || self.trace_stopped {
+                return None;
+            }
+            let next = (self.sim.now().0 + 10_000_000).min(limit);
+            self.sampler.run_sampled(&mut self.sim, next);
+            self.index();
+        }
+    }
+
+    /// Moves the clock to the middle of the next hop (pausing playback).
+    pub fn step_hop(&mut self) {
+        self.playing = false;
+        for _ in 0..2 {
+            if let Some(m) = self.flights.next_hop_midpoint(self.view_t) {
+                self.view_t = m;
+                self.ensure(m);
+                return;
+            }
+            if let Some(n) = self.next_activity(self.view_t) {
+                self.ensure(n);
+            }
+        }
+    }
+
+    /// Jumps to the scenario's end (everything in between is simulated, not animated).
+    pub fn run_to_end(&mut self) {
+        let end = self.sim.end.0.max(self.view_t);
+        self.view_t = end;
+        self.ensure(end);
+    }
+
+    /// Applies a fault or toggle now and notes it.
+    pub fn apply(&mut self, a: &FaultAction, label: &str) -> Result<(), String> {
+        let r = self.sim.apply_action(a);
+        let t = self.sim.now().as_secs_f64();
+        self.changes.push((
+            t,
+            match &r {
+                Ok(()) => label.to_string(),
+                Err(e) => format!("{label}: {e}"),
+            },
+        ));
+        r
+    }
+
+    /// Runs an ipvsadm line on a director through the console (so it shows in its history).
+    pub fn ipvsadm(&mut self, host: usize, line: &str) -> i32 {
+        self.console.submit(&mut self.sim, host, line);
+        self.console
+            .entries
+            .last()
+            .map(|e| e.output.exit_code)
+            .unwrap_or(0)
+    }
+
+    /// Opens one more connection like the first workload's.
+    pub fn send_request(&mut self) -> Result<(), String> {
+        let spec = self
+            .sim
+            .workloads
+            .first()
+            .map(|w| w.spec.clone())
+            .ok_or("this scenario has no workload")?;
+        let src = spec.sources.first().copied();
+        let client = spec.client;
+        // The connection starts at the simulation's time, which runs ahead of the clock.
+        self.sim.connect(client, spec, src, None);
+        self.index();
+        Ok(())
+    }
+
+    /// Frames on the wire at the clock's time, placed on the topology.
+    pub fn dots(&self) -> Vec<DotView> {
+        self.flights
+            .in_flight(self.view_t)
+            .into_iter()
+            .filter_map(|d| self.place(&d))
+            .collect()
+    }
+
+    fn place(&self, d: &Dot) -> Option<DotView> {
+        let f = &self.flights.flights[d.flight];
+        let from = self.topo.node_index(&f.node)?;
+        let to = d
+            .arrival
+            .and_then(|k| f.arrivals.get(k))
+            .and_then(|a| self.topo.node_index(&a.node).map(|n| (n, a.iface.as_str())));
+        let path = self.topo.path(from, &f.iface, to)?;
+        let (x, y) = point_along(&path, d.frac);
+        Some(DotView {
+            x,
+            y,
+            hue: f.hue,
+            arp: f.kind == crate::flights::FrameKind::Arp,
+            record: f.tx,
+            arrival: d.arrival.unwrap_or(0),
+        })
+    }
+
+    /// Records that happened at or before the clock.
+    pub fn visible_records(&self) -> usize {
+        FlightLog::records_until(self.records(), self.view_t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lvslab_sim::bundled;
+
+    fn driver(name: &str) -> Driver {
+        let b = bundled::find(name).unwrap();
+        Driver::new(b.name, b.text, None).unwrap()
+    }
+
+    #[test]
+    fn playing_moves_frames_and_counters() {
+        let mut d = driver("dr-lab");
+        d.playing = true;
+        let mut seen_dots = 0;
+        let mut frames = 0;
+        while d.sim.world.metrics.requests_completed < 2 && frames < 20_000 {
+            d.tick(16.0);
+            let dots = d.dots();
+            seen_dots += dots.len();
+            assert!(dots.iter().all(|p| p.x.is_finite() && p.y.is_finite()));
+            frames += 1;
+        }
+        assert!(seen_dots > 0);
+        assert!(
+            d.sim.world.metrics.requests_completed >= 2,
+            "after {frames} frames"
+        );
+        assert!(d.visible_records() > 0);
+        // The simulation is never behind the clock.
+        assert!(d.sim.now().0 >= d.view_t);
+    }
+
+    #[test]
+    fn step_puts_one_frame_mid_link() {
+        let mut d = driver("nat-lab");
+        let before = d.view_t;
+        d.step_hop();
+        assert!(d.view_t > before);
+        assert!(!d.dots().is_empty());
+        let t1 = d.view_t;
+        d.step_hop();
+        assert!(d.view_t > t1);
+    }
+
+    #[test]
+    fn failing_a_real_server_shows_in_the_drops() {
+        let mut d = driver("dr-lab");
+        let rs1 = d.sim.host_index("rs1").unwrap();
+        d.apply(&FaultAction::HostDown { host: rs1 }, "rs1 down")
+            .unwrap();
+        d.run_to_end();
+        let r = d.sim.report();
+        let rs1_served = r
+            .real_servers
+            .iter()
+            .find(|x| x.host == "rs1")
+            .unwrap()
+            .requests;
+        assert_eq!(rs1_served, 0);
+        assert!(r.drops.iter().any(|x| x.node == "rs1"), "{:?}", r.drops);
+        assert_eq!(d.changes.len(), 1);
+    }
+
+    #[test]
+    fn send_request_adds_a_connection() {
+        let mut d = driver("dr-lab");
+        d.run_to_end();
+        let before = d.sim.world.metrics.requests_sent;
+        d.send_request().unwrap();
+        d.playing = true;
+        for _ in 0..2000 {
+            d.tick(16.0);
+        }
+        assert_eq!(d.sim.world.metrics.requests_sent, before + 1);
+    }
+
+    #[test]
+    fn invalid_text_gives_diagnostics() {
+        let e = Driver::new("x", "[scenario]\nname = 1", None)
+            .err()
+            .unwrap();
+        assert!(!e.is_empty());
+        assert!(e[0].line > 0);
+    }
+}

@@ -1,0 +1,118 @@
+//! Share links: the scenario (by name, or its full text when edited) and the seed in the URL
+//! fragment, e.g. `#s=dr-lab&seed=7`.
+
+/// What a fragment asks for.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Share {
+    pub scenario: Option<String>,
+    pub seed: Option<u64>,
+    /// Edited scenario text (takes precedence over `scenario`).
+    pub toml: Option<String>,
+    /// Which view to open ("lab", "compare", "whatif").
+    pub view: Option<String>,
+}
+
+/// The fragment (with its leading `#`) for a scenario and seed.
+pub fn fragment(scenario: &str, seed: u64, edited_text: Option<&str>) -> String {
+    let mut s = format!("#s={}&seed={seed}", encode(scenario));
+    if let Some(t) = edited_text {
+        s.push_str("&toml=");
+        s.push_str(&encode(t));
+    }
+    s
+}
+
+/// Reads a fragment (with or without `#`). Unknown keys are ignored; a bad value is an error.
+pub fn parse_fragment(frag: &str) -> Result<Share, String> {
+    let mut out = Share::default();
+    let frag = frag.strip_prefix('#').unwrap_or(frag);
+    for part in frag.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let v = decode(v).map_err(|e| format!("share link `{k}`: {e}"))?;
+        match k {
+            "s" => out.scenario = Some(v),
+            "seed" => {
+                out.seed = Some(
+                    v.parse()
+                        .map_err(|_| format!("share link: seed `{v}` is not a number"))?,
+                )
+            }
+            "toml" => out.toml = Some(v),
+            "view" => out.view = Some(v),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn encode(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+pub fn decode(s: &str) -> Result<String, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = s
+                    .get(i + 1..i + 3)
+                    .ok_or_else(|| format!("truncated escape at {i}"))?;
+                let v = u8::from_str_radix(hex, 16)
+                    .map_err(|_| format!("bad escape `%{hex}` at {i}"))?;
+                out.push(v);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| "not UTF-8".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_with_text() {
+        let t = "[scenario]\nname = \"x y\" # ü & = %\n";
+        let f = fragment("dr-lab", 42, Some(t));
+        let s = parse_fragment(&f).unwrap();
+        assert_eq!(s.scenario.as_deref(), Some("dr-lab"));
+        assert_eq!(s.seed, Some(42));
+        assert_eq!(s.toml.as_deref(), Some(t));
+    }
+
+    #[test]
+    fn bad_input_is_an_error_not_a_panic() {
+        assert!(parse_fragment("#seed=abc").is_err());
+        assert!(parse_fragment("#s=%4").is_err());
+        assert!(parse_fragment("#s=%zz").is_err());
+        assert!(parse_fragment("#s=%ff").is_err());
+        assert_eq!(parse_fragment("").unwrap(), Share::default());
+        assert_eq!(
+            parse_fragment("#junk&s=nat-lab")
+                .unwrap()
+                .scenario
+                .as_deref(),
+            Some("nat-lab")
+        );
+    }
+}

@@ -1,0 +1,780 @@
+//! The application component: owns the lab driver, the comparison and the what-if state,
+//! receives every message and runs the animation-frame loop.
+
+use super::dom;
+use crate::catalog::{self, Entry};
+use crate::compare::{self, Journey};
+use crate::driver::Driver;
+use crate::exports;
+use crate::share;
+use crate::whatif::{self, Outcome, Params};
+use gloo::events::EventListener;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use lvslab_sim::engine::FaultAction;
+use lvslab_sim::scenario::diag::{Diagnostic, Severity};
+use lvslab_sim::scenario::Scenario;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Lab,
+    Compare,
+    WhatIf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportKind {
+    Rules,
+    Pcap,
+    Toml,
+    Keepalived,
+    Scripts,
+}
+
+pub enum WiMsg {
+    Weight(usize, i32),
+    Scheduler(String),
+    TcpFin(u32),
+    TimeWait(u64),
+    Rate(f64),
+    Connections(u64),
+    UseCurrent(bool),
+    /// Shows "running" first, then computes on a timer so the page paints in between.
+    Run,
+    RunNow,
+}
+
+pub enum Msg {
+    Frame(f64),
+    Pick(String),
+    SeedInput(String),
+    ApplySeed,
+    EditorInput(String),
+    RunEdited,
+    RevertEditor,
+    TogglePlay,
+    Step,
+    Speed(f64),
+    SkipIdle(bool),
+    RunToEnd,
+    SendRequest,
+    Restart,
+    Inspect(usize),
+    CloseInspector,
+    NodeTab(usize),
+    Fault(FaultAction, String),
+    Ipvsadm(usize, String),
+    ConsoleInput(String),
+    ConsoleSubmit,
+    ConsoleOlder,
+    ConsoleNewer,
+    ConsoleHost(usize),
+    Export(ExportKind),
+    DismissError,
+    ToggleBig,
+    SetView(View),
+    CmpTogglePlay,
+    CmpStep,
+    CmpRestart,
+    CmpSpeed(f64),
+    Wi(WiMsg),
+    Redraw,
+}
+
+/// The three lab scenarios replayed side by side on one clock, each aligned on its first SYN.
+pub struct ComparePane {
+    pub name: String,
+    pub driver: Driver,
+    pub journey: Option<Journey>,
+    pub start: u64,
+}
+
+pub struct CompareState {
+    pub panes: Vec<ComparePane>,
+    /// Nanoseconds since each pane's first SYN.
+    pub rel: u64,
+    pub playing: bool,
+    pub speed: f64,
+}
+
+pub struct WhatIfState {
+    pub use_current: bool,
+    pub scenario: Option<Scenario>,
+    pub params: Option<Params>,
+    pub outcome: Option<Outcome>,
+    pub elapsed_ms: Option<f64>,
+    pub error: Option<String>,
+    pub dirty_chart: bool,
+    pub running: bool,
+}
+
+pub struct App {
+    pub view: View,
+    pub catalog: Vec<Entry>,
+    pub lab: Option<Driver>,
+    pub current: String,
+    pub seed: u64,
+    pub seed_input: String,
+    pub editor_text: String,
+    pub edited: bool,
+    pub diagnostics: Vec<Diagnostic>,
+    pub selected: Option<usize>,
+    pub node_tab: usize,
+    pub console_host: usize,
+    pub console_input: String,
+    pub error: Option<String>,
+    pub big: bool,
+    last_frame: Option<f64>,
+    frame_times: VecDeque<f64>,
+    pub fps: f64,
+    _raf: Option<AnimationFrame>,
+    charts_drawn_at: Option<u64>,
+    pub compare: Option<CompareState>,
+    pub whatif: WhatIfState,
+    first_render: bool,
+    _keys: Option<EventListener>,
+    /// Bumped on every user action and at most every `PANEL_REFRESH_MS` while playing: the
+    /// heavy panels (log, tables, console) re-render only when it changes.
+    panel_stamp: u64,
+    panel_bumped_at: f64,
+    panel_cache: RefCell<BTreeMap<&'static str, (u64, Html)>>,
+}
+
+/// How often the heavy panels follow the animation.
+const PANEL_REFRESH_MS: f64 = 200.0;
+
+#[derive(Properties, Clone)]
+pub struct FrozenProps {
+    pub stamp: u64,
+    pub html: Html,
+}
+
+impl PartialEq for FrozenProps {
+    /// Only the stamp counts: equal stamps mean Yew skips the subtree entirely.
+    fn eq(&self, o: &Self) -> bool {
+        self.stamp == o.stamp
+    }
+}
+
+#[function_component(Frozen)]
+pub fn frozen(p: &FrozenProps) -> Html {
+    p.html.clone()
+}
+
+fn diagnostics_of(name: &str, text: &str) -> Vec<Diagnostic> {
+    match Scenario::parse(name, text) {
+        Err(d) => d,
+        Ok(sc) => sc.check(),
+    }
+}
+
+pub fn has_errors(d: &[Diagnostic]) -> bool {
+    d.iter().any(|x| x.severity == Severity::Error)
+}
+
+impl App {
+    fn load(&mut self, name: &str, text: &str, seed: Option<u64>) {
+        self.selected = None;
+        self.charts_drawn_at = None;
+        match Driver::new(name, text, seed) {
+            Ok(d) => {
+                self.seed = d.sim.seed;
+                self.seed_input = self.seed.to_string();
+                self.diagnostics = d.warnings.clone();
+                self.console_host = d
+                    .sim
+                    .hosts
+                    .iter()
+                    .position(|h| h.ipvs.is_some())
+                    .unwrap_or(0);
+                self.node_tab = self.console_host;
+                self.lab = Some(d);
+            }
+            Err(diags) => {
+                self.diagnostics = diags;
+                self.lab = None;
+                self.seed = seed.unwrap_or(self.seed);
+            }
+        }
+        self.current = name.to_string();
+        self.update_hash();
+    }
+
+    fn update_hash(&self) {
+        let edited = self.edited.then_some(self.editor_text.as_str());
+        dom::set_hash(&share::fragment(&self.current, self.seed, edited));
+    }
+
+    pub fn share_link(&self) -> String {
+        let edited = self.edited.then_some(self.editor_text.as_str());
+        format!(
+            "{}{}",
+            dom::page_url(),
+            share::fragment(&self.current, self.seed, edited)
+        )
+    }
+
+    fn pick(&mut self, name: &str, seed: Option<u64>) {
+        match catalog::find(name) {
+            Some(e) => {
+                self.editor_text = e.text.to_string();
+                self.edited = false;
+                self.load(e.name, e.text, seed);
+            }
+            None => self.error = Some(format!("no bundled scenario `{name}`")),
+        }
+    }
+
+    fn build_compare() -> Result<CompareState, String> {
+        let mut panes = Vec::new();
+        for name in compare::LABS {
+            let e = catalog::find(name).ok_or(format!("no bundled scenario `{name}`"))?;
+            let mut d = Driver::new(e.name, e.text, None)
+                .map_err(|x| format!("{name}: {} diagnostics", x.len()))?;
+            // Enough simulated time for the first request and its reply.
+            d.ensure(1_500_000_000);
+            let journey = compare::journey(d.records(), &d.flights);
+            let start = journey.as_ref().map(|j| j.start).unwrap_or(0);
+            d.view_t = start;
+            panes.push(ComparePane {
+                name: name.to_string(),
+                driver: d,
+                journey,
+                start,
+            });
+        }
+        Ok(CompareState {
+            panes,
+            rel: 0,
+            playing: false,
+            speed: crate::driver::DEFAULT_SPEED,
+        })
+    }
+
+    fn cmp_set_rel(&mut self, rel: u64) {
+        if let Some(c) = &mut self.compare {
+            c.rel = rel;
+            for p in &mut c.panes {
+                p.driver.view_t = p.start + rel;
+                p.driver.ensure(p.driver.view_t);
+            }
+        }
+    }
+
+    fn ensure_whatif(&mut self) {
+        let w = &mut self.whatif;
+        let sc = if w.use_current {
+            match &self.lab {
+                Some(d) => Scenario::parse(&d.name, &d.text).map_err(|e| format!("{e:?}")),
+                None => Err("the lab has no running scenario".into()),
+            }
+        } else {
+            whatif::base()
+        };
+        match sc.and_then(|s| whatif::defaults(&s).map(|p| (s, p))) {
+            Ok((s, p)) => {
+                w.scenario = Some(s);
+                w.params = Some(p);
+                w.error = None;
+            }
+            Err(e) => {
+                w.scenario = None;
+                w.params = None;
+                w.error = Some(e);
+            }
+        }
+        w.outcome = None;
+        w.elapsed_ms = None;
+    }
+
+    fn export(&mut self, k: ExportKind) -> Result<(), String> {
+        let d = match (k, &self.lab) {
+            (ExportKind::Toml, _) => Some(exports::scenario_toml(&self.current, &self.editor_text)),
+            (_, None) => return Err("no running scenario".into()),
+            (ExportKind::Rules, Some(l)) => exports::ipvsadm_rules(&l.sim),
+            (ExportKind::Pcap, Some(l)) => Some(exports::pcap(&l.sim, None)),
+            (ExportKind::Keepalived, Some(l)) => exports::keepalived_conf(&l.sim),
+            (ExportKind::Scripts, Some(l)) => exports::real_server_scripts(&l.sim),
+        };
+        match d {
+            Some(d) => dom::download(&d),
+            None => Err("not available for this scenario".into()),
+        }
+    }
+
+    /// Draws the charts of the current view; true when that failed (the error is set).
+    fn draw_charts(&mut self) -> bool {
+        let had = self.error.is_some();
+        if self.view == View::Lab {
+            if let Some(l) = &self.lab {
+                let at = l.sampler.next_sec;
+                if self.charts_drawn_at != Some(at) {
+                    self.charts_drawn_at = Some(at);
+                    let data = l.sampler.chart_data(&l.sim);
+                    if let Err(e) = super::panels::draw_chart_set("lab", &data) {
+                        self.error = Some(e);
+                    }
+                }
+            }
+        }
+        if self.view == View::WhatIf && self.whatif.dirty_chart {
+            self.whatif.dirty_chart = false;
+            if let Some(o) = &self.whatif.outcome {
+                if let Err(e) = super::panels::draw_chart_set("wi", &o.chart) {
+                    self.error = Some(e);
+                }
+            }
+        }
+        !had && self.error.is_some()
+    }
+
+    fn next_frame(&mut self, ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        self._raf = Some(request_animation_frame(move |ts| {
+            link.send_message(Msg::Frame(ts))
+        }));
+    }
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let mut app = App {
+            view: View::Lab,
+            catalog: catalog::entries(),
+            lab: None,
+            current: String::new(),
+            seed: 1,
+            seed_input: "1".into(),
+            editor_text: String::new(),
+            edited: false,
+            diagnostics: Vec::new(),
+            selected: None,
+            node_tab: 0,
+            console_host: 0,
+            console_input: String::new(),
+            error: None,
+            big: false,
+            last_frame: None,
+            frame_times: VecDeque::new(),
+            fps: 0.0,
+            _raf: None,
+            charts_drawn_at: None,
+            compare: None,
+            whatif: WhatIfState {
+                use_current: false,
+                scenario: None,
+                params: None,
+                outcome: None,
+                elapsed_ms: None,
+                error: None,
+                dirty_chart: false,
+                running: false,
+            },
+            first_render: true,
+            _keys: None,
+            panel_stamp: 0,
+            panel_bumped_at: 0.0,
+            panel_cache: RefCell::new(BTreeMap::new()),
+        };
+        // The URL fragment chooses the scenario, seed, edited text and view.
+        let sh = match share::parse_fragment(&dom::hash()) {
+            Ok(s) => s,
+            Err(e) => {
+                app.error = Some(e);
+                Default::default()
+            }
+        };
+        if let Some(text) = sh.toml {
+            app.editor_text = text.clone();
+            app.edited = true;
+            app.diagnostics = diagnostics_of("shared.toml", &text);
+            let name = sh.scenario.clone().unwrap_or_else(|| "shared".into());
+            app.load(&name, &text, sh.seed);
+        } else {
+            let first = app
+                .catalog
+                .first()
+                .map(|e| e.name.to_string())
+                .unwrap_or_default();
+            let name = sh.scenario.clone().unwrap_or(first);
+            app.pick(&name, sh.seed);
+        }
+        match sh.view.as_deref() {
+            Some("compare") => ctx.link().send_message(Msg::SetView(View::Compare)),
+            Some("whatif") => ctx.link().send_message(Msg::SetView(View::WhatIf)),
+            _ => {}
+        }
+        // Keyboard: space plays/pauses, `s` steps one hop (outside text fields).
+        if let Some(doc) = dom::window().and_then(|w| w.document()) {
+            let link = ctx.link().clone();
+            app._keys = Some(EventListener::new(&doc, "keydown", move |e| {
+                let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                let in_field = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .map(|el| {
+                        matches!(
+                            el.tag_name().as_str(),
+                            "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"
+                        )
+                    })
+                    .unwrap_or(false);
+                if in_field || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                    return;
+                }
+                match e.key().as_str() {
+                    " " => {
+                        e.prevent_default();
+                        link.send_message(Msg::TogglePlay);
+                    }
+                    "s" | "." => link.send_message(Msg::Step),
+                    _ => {}
+                }
+            }));
+        }
+        app.next_frame(ctx);
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        if !matches!(msg, Msg::Frame(_)) {
+            self.panel_stamp += 1;
+        }
+        match msg {
+            Msg::Frame(ts) => {
+                self.next_frame(ctx);
+                let dt = self.last_frame.map(|l| ts - l).unwrap_or(0.0);
+                self.last_frame = Some(ts);
+                self.frame_times.push_back(ts);
+                while self.frame_times.front().is_some_and(|&f| ts - f > 1000.0) {
+                    self.frame_times.pop_front();
+                }
+                self.fps = self.frame_times.len() as f64;
+                let mut changed = false;
+                if ts - self.panel_bumped_at >= PANEL_REFRESH_MS {
+                    self.panel_bumped_at = ts;
+                    self.panel_stamp += 1;
+                }
+                match self.view {
+                    View::Lab => {
+                        if let Some(l) = &mut self.lab {
+                            if l.playing {
+                                l.tick(dt);
+                                changed = true;
+                            }
+                        }
+                    }
+                    View::Compare => {
+                        let adv = self.compare.as_ref().and_then(|c| {
+                            c.playing
+                                .then(|| c.rel + (dt.clamp(0.0, 250.0) * c.speed) as u64)
+                        });
+                        if let Some(rel) = adv {
+                            self.cmp_set_rel(rel);
+                            changed = true;
+                        }
+                    }
+                    View::WhatIf => {}
+                }
+                return changed;
+            }
+            Msg::Pick(name) => self.pick(&name, None),
+            Msg::SeedInput(s) => self.seed_input = s,
+            Msg::ApplySeed => match self.seed_input.trim().parse::<u64>() {
+                Ok(seed) => {
+                    let (name, text) = (self.current.clone(), self.editor_text.clone());
+                    self.load(&name, &text, Some(seed));
+                }
+                Err(_) => self.error = Some(format!("seed `{}` is not a number", self.seed_input)),
+            },
+            Msg::EditorInput(t) => {
+                self.diagnostics = diagnostics_of(&format!("{}.toml", self.current), &t);
+                self.editor_text = t;
+                self.edited = true;
+            }
+            Msg::RunEdited => {
+                let (name, text) = (self.current.clone(), self.editor_text.clone());
+                self.load(&name, &text, None);
+            }
+            Msg::RevertEditor => {
+                let name = self.current.clone();
+                self.pick(&name, Some(self.seed));
+            }
+            Msg::TogglePlay => match self.view {
+                View::Lab => {
+                    if let Some(l) = &mut self.lab {
+                        l.playing = !l.playing;
+                    }
+                }
+                View::Compare => {
+                    if let Some(c) = &mut self.compare {
+                        c.playing = !c.playing;
+                    }
+                }
+                View::WhatIf => {}
+            },
+            Msg::Step => match self.view {
+                View::Lab => {
+                    if let Some(l) = &mut self.lab {
+                        l.step_hop();
+                    }
+                }
+                View::Compare => ctx.link().send_message(Msg::CmpStep),
+                View::WhatIf => {}
+            },
+            Msg::Speed(s) => {
+                if let Some(l) = &mut self.lab {
+                    l.speed = s;
+                }
+            }
+            Msg::SkipIdle(b) => {
+                if let Some(l) = &mut self.lab {
+                    l.skip_idle = b;
+                }
+            }
+            Msg::RunToEnd => {
+                if let Some(l) = &mut self.lab {
+                    l.playing = false;
+                    l.run_to_end();
+                }
+            }
+            Msg::SendRequest => {
+                if let Some(l) = &mut self.lab {
+                    if let Err(e) = l.send_request() {
+                        self.error = Some(e);
+                    }
+                }
+            }
+            Msg::Restart => {
+                let (name, text) = (self.current.clone(), self.editor_text.clone());
+                self.load(&name, &text, Some(self.seed));
+            }
+            Msg::Inspect(i) => self.selected = Some(i),
+            Msg::CloseInspector => self.selected = None,
+            Msg::NodeTab(i) => self.node_tab = i,
+            Msg::Fault(a, label) => {
+                if let Some(l) = &mut self.lab {
+                    if let Err(e) = l.apply(&a, &label) {
+                        self.error = Some(format!("{label}: {e}"));
+                    }
+                }
+            }
+            Msg::Ipvsadm(host, line) => {
+                if let Some(l) = &mut self.lab {
+                    if l.ipvsadm(host, &line) != 0 {
+                        let err = l
+                            .console
+                            .entries
+                            .last()
+                            .map(|e| e.output.stderr.trim().to_string())
+                            .unwrap_or_default();
+                        self.error = Some(format!("{line}: {err}"));
+                    }
+                }
+            }
+            Msg::ConsoleInput(s) => self.console_input = s,
+            Msg::ConsoleSubmit => {
+                let line = std::mem::take(&mut self.console_input);
+                let host = self.console_host;
+                if let Some(l) = &mut self.lab {
+                    l.console.submit(&mut l.sim, host, &line);
+                }
+            }
+            Msg::ConsoleOlder => {
+                if let Some(s) = self.lab.as_mut().and_then(|l| l.console.older()) {
+                    self.console_input = s;
+                }
+            }
+            Msg::ConsoleNewer => {
+                if let Some(s) = self.lab.as_mut().and_then(|l| l.console.newer()) {
+                    self.console_input = s;
+                }
+            }
+            Msg::ConsoleHost(h) => self.console_host = h,
+            Msg::Export(k) => {
+                if let Err(e) = self.export(k) {
+                    self.error = Some(e);
+                }
+            }
+            Msg::DismissError => self.error = None,
+            Msg::ToggleBig => self.big = !self.big,
+            Msg::SetView(v) => {
+                self.view = v;
+                self.charts_drawn_at = None;
+                if v == View::Compare && self.compare.is_none() {
+                    match Self::build_compare() {
+                        Ok(c) => self.compare = Some(c),
+                        Err(e) => self.error = Some(e),
+                    }
+                }
+                if v == View::WhatIf {
+                    if self.whatif.params.is_none() {
+                        self.ensure_whatif();
+                    }
+                    self.whatif.dirty_chart = self.whatif.outcome.is_some();
+                }
+            }
+            Msg::CmpTogglePlay => {
+                if let Some(c) = &mut self.compare {
+                    c.playing = !c.playing;
+                }
+            }
+            Msg::CmpStep => {
+                let next = self.compare.as_mut().and_then(|c| {
+                    c.playing = false;
+                    c.panes
+                        .iter()
+                        .filter_map(|p| {
+                            p.driver
+                                .flights
+                                .next_hop_midpoint(p.driver.view_t)
+                                .map(|m| m - p.start)
+                        })
+                        .min()
+                });
+                if let Some(rel) = next {
+                    self.cmp_set_rel(rel);
+                }
+            }
+            Msg::CmpRestart => {
+                if let Some(c) = &mut self.compare {
+                    c.playing = false;
+                }
+                self.cmp_set_rel(0);
+            }
+            Msg::CmpSpeed(s) => {
+                if let Some(c) = &mut self.compare {
+                    c.speed = s;
+                }
+            }
+            Msg::Wi(WiMsg::Run) => {
+                self.whatif.running = true;
+                let link = ctx.link().clone();
+                gloo::timers::callback::Timeout::new(30, move || {
+                    link.send_message(Msg::Wi(WiMsg::RunNow))
+                })
+                .forget();
+            }
+            Msg::Wi(m) => self.update_whatif(m),
+            Msg::Redraw => {}
+        }
+        true
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let tab = |v: View, label: &str| {
+            let active = self.view == v;
+            html! {
+                <button class={classes!("tab", active.then_some("active"))} aria-pressed={active.to_string()}
+                    id={format!("tab-{}", match v { View::Lab => "lab", View::Compare => "compare", View::WhatIf => "whatif" })}
+                    onclick={link.callback(move |_| Msg::SetView(v))}>{ label }</button>
+            }
+        };
+        let body = match self.view {
+            View::Lab => self.view_lab(ctx),
+            View::Compare => self.view_compare(ctx),
+            View::WhatIf => self.view_whatif(ctx),
+        };
+        html! {
+            <div class={classes!("app", self.big.then_some("big"))}>
+                <header>
+                    <h1>{ "LVS Lab" }</h1>
+                    <nav>
+                        { tab(View::Lab, "Lab") }
+                        { tab(View::Compare, "NAT / DR / TUN") }
+                        { tab(View::WhatIf, "What-if") }
+                    </nav>
+                    <span class="spacer"></span>
+                    <span class="fps" id="fps">{ format!("{:.0} fps", self.fps) }</span>
+                    <button onclick={link.callback(|_| Msg::ToggleBig)} aria-pressed={self.big.to_string()}>
+                        { if self.big { "Normal text" } else { "Projector text" } }
+                    </button>
+                </header>
+                if let Some(e) = &self.error {
+                    <div class="error-banner" role="alert" id="error-banner">
+                        <span>{ e }</span>
+                        <button onclick={link.callback(|_| Msg::DismissError)}>{ "Dismiss" }</button>
+                    </div>
+                }
+                { body }
+            </div>
+        }
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, first_render: bool) {
+        if first_render && self.first_render {
+            self.first_render = false;
+            dom::set_global("lvslabFirstRender", dom::now_ms());
+        }
+        if self.draw_charts() {
+            // Show the error banner.
+            ctx.link().send_message(Msg::Redraw);
+        }
+    }
+}
+
+impl App {
+    /// A panel that re-renders only when `panel_stamp` moves.
+    pub fn frozen(&self, key: &'static str, make: impl FnOnce() -> Html) -> Html {
+        let stamp = self.panel_stamp;
+        let mut cache = self.panel_cache.borrow_mut();
+        let html = match cache.get(key) {
+            Some((s, h)) if *s == stamp => h.clone(),
+            _ => {
+                let h = make();
+                cache.insert(key, (stamp, h.clone()));
+                h
+            }
+        };
+        html! { <Frozen {stamp} {html} /> }
+    }
+
+    fn update_whatif(&mut self, m: WiMsg) {
+        if let WiMsg::UseCurrent(b) = m {
+            self.whatif.use_current = b;
+            self.ensure_whatif();
+            return;
+        }
+        let w = &mut self.whatif;
+        let Some(p) = &mut w.params else { return };
+        match m {
+            WiMsg::Weight(i, v) => {
+                if let Some(x) = p.weights.get_mut(i) {
+                    x.1 = v;
+                }
+            }
+            WiMsg::Scheduler(s) => p.scheduler = s,
+            WiMsg::TcpFin(v) => p.tcp_fin_s = v,
+            WiMsg::TimeWait(v) => p.time_wait_ms = v,
+            WiMsg::Rate(v) => p.rate = v,
+            WiMsg::Connections(v) => p.connections = v,
+            WiMsg::UseCurrent(_) | WiMsg::Run => {}
+            WiMsg::RunNow => {
+                w.running = false;
+                let Some(sc) = &w.scenario else { return };
+                let t0 = dom::now_ms();
+                let r = whatif::run(sc, p);
+                let t1 = dom::now_ms();
+                match r {
+                    Ok(o) => {
+                        w.outcome = Some(o);
+                        w.elapsed_ms = Some(t1 - t0);
+                        w.error = None;
+                        w.dirty_chart = true;
+                        dom::set_global("lvslabWhatIfMs", t1 - t0);
+                    }
+                    Err(e) => w.error = Some(e),
+                }
+            }
+        }
+    }
+}

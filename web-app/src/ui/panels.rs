@@ -1,0 +1,528 @@
+//! The lab view: scenario picker and editor, transport controls, topology, inspector,
+//! packet log, node tables and toggles, console, charts and exports.
+
+use super::app::{has_errors, App, ExportKind, Msg};
+use super::topo_svg;
+use crate::catalog;
+use crate::controls;
+use crate::driver::Driver;
+use crate::inspector;
+use crate::sampling::ChartData;
+use crate::tables;
+use lvslab_sim::scenario::diag::Severity;
+use lvslab_sim::trace::{Direction, Verdict};
+use plotters::prelude::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+/// Speeds offered: simulated nanoseconds per wall-clock millisecond.
+const SPEEDS: &[(f64, &str)] = &[
+    (25.0, "0.1\u{d7}"),
+    (100.0, "0.4\u{d7}"),
+    (250.0, "1\u{d7}"),
+    (1_000.0, "4\u{d7}"),
+    (10_000.0, "40\u{d7}"),
+    (100_000.0, "400\u{d7}"),
+    (1_000_000.0, "real time"),
+];
+
+pub fn speed_select(cur: f64, cb: Callback<f64>, id: &str) -> Html {
+    let onchange = Callback::from(move |e: Event| {
+        if let Some(s) = e.target_dyn_into::<HtmlSelectElement>() {
+            if let Ok(v) = s.value().parse::<f64>() {
+                cb.emit(v);
+            }
+        }
+    });
+    html! {
+        <label class="inline">{ "Speed " }
+            <select id={id.to_string()} {onchange}>
+                { for SPEEDS.iter().map(|(v, l)| html! {
+                    <option value={v.to_string()} selected={(*v - cur).abs() < 1e-9}>{ *l }</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// Draws the three charts into canvases `{prefix}-conns`, `{prefix}-rps`, `{prefix}-latency`.
+pub fn draw_chart_set(prefix: &str, d: &ChartData) -> Result<(), String> {
+    let sets = [
+        (
+            "conns",
+            "ActiveConn / InActConn per real server",
+            "entries",
+            &d.conns,
+        ),
+        (
+            "rps",
+            "Requests per second per server",
+            "requests/s",
+            &d.rps,
+        ),
+        ("latency", "Latency p50 / p99", "ms", &d.latency),
+    ];
+    for (id, title, y, series) in sets {
+        let Some(b) = CanvasBackend::new(&format!("{prefix}-{id}")) else {
+            web_sys::console::warn_1(&format!("no canvas {prefix}-{id}").into());
+            continue;
+        };
+        let root = b.into_drawing_area();
+        if let Err(e) = crate::charts::draw(&root, title, y, series) {
+            web_sys::console::error_1(&e.clone().into());
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+pub fn chart_canvases(prefix: &str) -> Html {
+    html! {
+        <div class="charts">
+            { for ["conns", "rps", "latency"].iter().map(|id| html! {
+                <canvas id={format!("{prefix}-{id}")} width="520" height="280"></canvas>
+            }) }
+        </div>
+    }
+}
+
+fn ms(t: u64) -> String {
+    format!("{:.3}", t as f64 / 1e6)
+}
+
+impl App {
+    pub fn view_lab(&self, ctx: &Context<Self>) -> Html {
+        html! {
+            <div class="lab">
+                <aside class="sidebar">
+                    { self.view_picker(ctx) }
+                    { self.view_editor(ctx) }
+                </aside>
+                <main>
+                    {
+                        match &self.lab {
+                            Some(l) => self.view_running(ctx, l),
+                            None => html! {
+                                <section class="panel"><h2>{ "This scenario does not build" }</h2>
+                                <p>{ "Fix the errors shown under the editor, then run it." }</p></section>
+                            },
+                        }
+                    }
+                </main>
+            </div>
+        }
+    }
+
+    fn view_picker(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let mut last_kind = None;
+        let mut items = Vec::new();
+        for e in &self.catalog {
+            if last_kind != Some(e.kind) {
+                last_kind = Some(e.kind);
+                items.push(html! { <li class="kind">{ catalog::kind_label(e.kind) }</li> });
+            }
+            let name = e.name.to_string();
+            let active = self.current == e.name && !self.edited;
+            items.push(html! {
+                <li>
+                    <button class={classes!("scenario", active.then_some("active"))} id={format!("pick-{}", e.name)}
+                        aria-pressed={active.to_string()}
+                        onclick={link.callback(move |_| Msg::Pick(name.clone()))}>
+                        <span class="title">{ &e.title }</span>
+                        <span class="watch">{ &e.watch }</span>
+                    </button>
+                </li>
+            });
+        }
+        let seed_in = link.callback(|e: InputEvent| {
+            Msg::SeedInput(
+                e.target_dyn_into::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default(),
+            )
+        });
+        let seed_key =
+            link.batch_callback(|e: KeyboardEvent| (e.key() == "Enter").then_some(Msg::ApplySeed));
+        html! {
+            <section class="panel picker">
+                <h2>{ "Scenarios" }</h2>
+                <ul>{ for items }</ul>
+                <div class="row">
+                    <label class="inline">{ "Seed " }
+                        <input id="seed" type="number" min="0" value={self.seed_input.clone()} oninput={seed_in} onkeydown={seed_key} />
+                    </label>
+                    <button onclick={link.callback(|_| Msg::ApplySeed)}>{ "Rerun with seed" }</button>
+                </div>
+                <label class="block">{ "Share link" }
+                    <input id="share" readonly=true value={self.share_link()} onfocus={Callback::from(|e: FocusEvent| {
+                        if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); }
+                    })} />
+                </label>
+            </section>
+        }
+    }
+
+    fn view_editor(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let oninput = link.callback(|e: InputEvent| {
+            Msg::EditorInput(
+                e.target_dyn_into::<HtmlTextAreaElement>()
+                    .map(|t| t.value())
+                    .unwrap_or_default(),
+            )
+        });
+        let errors = has_errors(&self.diagnostics);
+        html! {
+            <section class="panel editor">
+                <h2>{ "Scenario TOML" }{ if self.edited { " (edited)" } else { "" } }</h2>
+                <textarea id="editor" spellcheck="false" value={self.editor_text.clone()} {oninput} aria-label="Scenario TOML" />
+                <ul class="diagnostics" id="diagnostics" aria-live="polite">
+                    if self.diagnostics.is_empty() {
+                        <li class="ok">{ "No errors, no warnings." }</li>
+                    }
+                    { for self.diagnostics.iter().map(|d| {
+                        let sev = match d.severity { Severity::Error => "error", Severity::Warning => "warning" };
+                        html! {
+                            <li class={sev}>
+                                <b>{ format!("{}{} ", sev, if d.line > 0 { format!(" line {}:{}", d.line, d.col) } else { String::new() }) }</b>
+                                if !d.path.is_empty() { <code>{ &d.path }</code>{ " " } }
+                                { &d.message }
+                                if let Some(h) = &d.hint { <div class="hint">{ h }</div> }
+                            </li>
+                        }
+                    }) }
+                </ul>
+                <div class="row">
+                    <button id="run-edited" disabled={errors} onclick={link.callback(|_| Msg::RunEdited)}>{ "Run this text" }</button>
+                    <button onclick={link.callback(|_| Msg::RevertEditor)} disabled={!self.edited}>{ "Revert" }</button>
+                </div>
+            </section>
+        }
+    }
+
+    fn view_running(&self, ctx: &Context<Self>, l: &Driver) -> Html {
+        let link = ctx.link();
+        let m = &l.sim.world.metrics;
+        let title = self
+            .catalog
+            .iter()
+            .find(|e| e.name == l.name)
+            .filter(|_| !self.edited);
+        let up: Vec<bool> = l.sim.hosts.iter().map(|h| h.up).collect();
+        let dots = l.dots();
+        let skip = link.callback(|e: Event| {
+            Msg::SkipIdle(
+                e.target_dyn_into::<HtmlInputElement>()
+                    .map(|i| i.checked())
+                    .unwrap_or(true),
+            )
+        });
+        html! {
+            <>
+            <section class="panel stage">
+                <div class="scenario-head">
+                    <h2>{ title.map(|e| e.title.clone()).unwrap_or_else(|| l.sim.name.clone()) }</h2>
+                    if let Some(e) = title { <p class="watch-text"><b>{ "Watch: " }</b>{ &e.watch }</p> }
+                </div>
+                <div class="controls" role="toolbar" aria-label="Playback">
+                    <button id="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}
+                        title="Space">{ if l.playing { "\u{275a}\u{275a} Pause" } else { "\u{25b6} Play" } }</button>
+                    <button id="step" onclick={link.callback(|_| Msg::Step)} title="s">{ "Step one hop" }</button>
+                    { speed_select(l.speed, link.callback(Msg::Speed), "speed") }
+                    <label class="inline"><input type="checkbox" checked={l.skip_idle} onchange={skip} />{ " skip idle time" }</label>
+                    <button id="run-to-end" onclick={link.callback(|_| Msg::RunToEnd)}>{ "Run to end" }</button>
+                    <button id="send-request" onclick={link.callback(|_| Msg::SendRequest)}>{ "Send one request" }</button>
+                    <button onclick={link.callback(|_| Msg::Restart)}>{ "Restart" }</button>
+                </div>
+                <div class="counters" aria-live="off">
+                    <span>{ "t = " }<b id="clock">{ format!("{} ms", ms(l.view_t)) }</b></span>
+                    <span>{ "requests sent " }<b id="counter-sent">{ m.requests_sent }</b></span>
+                    <span>{ "completed " }<b id="counter-completed">{ m.requests_completed }</b></span>
+                    <span>{ "failed " }<b id="counter-failed">{ m.requests_failed }</b></span>
+                    <span>{ "frames " }<b id="counter-frames">{ m.frames }</b></span>
+                    <span>{ "on the wire " }<b id="in-flight">{ dots.len() }</b></span>
+                </div>
+                if l.trace_stopped {
+                    <p class="note">{ "The trace grew too large and was switched off: frames are no longer drawn." }</p>
+                }
+                { topo_svg::topology(&l.topo, &dots, &up, link.callback(Msg::Inspect), "topology") }
+                <p class="legend">{ "Each connection has its own colour; yellow squares are ARP. Click a frame or a log row to inspect it." }</p>
+            </section>
+            { self.view_inspector(ctx, l) }
+            <div class="two-col">
+                { self.frozen("log", || self.view_log(ctx, l)) }
+                { self.frozen("nodes", || self.view_nodes(ctx, l)) }
+            </div>
+            { self.frozen("console", || self.view_console(ctx, l)) }
+            <section class="panel">
+                <h2>{ "Charts (sampled every simulated second)" }</h2>
+                { chart_canvases("lab") }
+            </section>
+            { self.frozen("exports", || self.view_exports(ctx, l)) }
+            </>
+        }
+    }
+
+    fn view_inspector(&self, ctx: &Context<Self>, l: &Driver) -> Html {
+        let Some(idx) = self.selected else {
+            return html! {};
+        };
+        let recs = l.records();
+        let Some(ins) = inspector::inspect(recs, &l.flights, idx) else {
+            return html! {};
+        };
+        let link = ctx.link();
+        let rows = ins.rows.iter().map(|r| {
+            html! {
+                <tr class={classes!(r.changed.then_some("changed"))}>
+                    <td>{ &r.layer }</td><td>{ r.name }</td>
+                    <td class="mono">{ r.before.clone().unwrap_or_default() }</td>
+                    <td class="mono">{ r.after.clone().unwrap_or_default() }</td>
+                </tr>
+            }
+        });
+        let summary = recs.get(idx).map(|r| r.summary.clone()).unwrap_or_default();
+        html! {
+            <section class="panel inspector" id="inspector" aria-live="polite">
+                <div class="row">
+                    <h2>{ format!("Inspector: {} at {} ms", ins.node, ms(ins.t)) }</h2>
+                    <span class="spacer"></span>
+                    <button onclick={link.callback(|_| Msg::CloseInspector)}>{ "Close" }</button>
+                </div>
+                <p class="mono">{ summary }</p>
+                <p>{ &ins.outcome }{ ". Rewritten fields are highlighted." }</p>
+                <table>
+                    <thead><tr><th>{ "Layer" }</th><th>{ "Field" }</th><th>{ format!("Arriving at {}", ins.node) }</th><th>{ format!("Leaving {}", ins.node) }</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </section>
+        }
+    }
+
+    fn view_log(&self, ctx: &Context<Self>, l: &Driver) -> Html {
+        let link = ctx.link();
+        let recs = l.records();
+        let n = l.visible_records();
+        let rows = (n.saturating_sub(150)..n).rev().map(|i| {
+            let r = &recs[i];
+            let sel = self.selected == Some(i);
+            let (dir, dcls) = match r.dir {
+                Direction::Rx => ("rx", "rx"),
+                Direction::Tx => ("tx", "tx"),
+            };
+            let verdict = match &r.verdict {
+                Verdict::Sent => String::new(),
+                Verdict::Delivered => "delivered".into(),
+                Verdict::Forwarded => "forwarded".into(),
+                Verdict::Dropped(x) => format!("DROPPED: {x}"),
+            };
+            let dropped = matches!(r.verdict, Verdict::Dropped(_));
+            let onkeydown = link.batch_callback(move |e: KeyboardEvent| {
+                (e.key() == "Enter" || e.key() == " ").then_some(Msg::Inspect(i))
+            });
+            html! {
+                <tr class={classes!("log-row", sel.then_some("selected"), dropped.then_some("dropped"))} tabindex="0"
+                    data-node={r.node.clone()} data-dir={dir} data-record={i.to_string()}
+                    onclick={link.callback(move |_| Msg::Inspect(i))} {onkeydown}>
+                    <td class="mono">{ ms(r.t) }</td>
+                    <td>{ &r.node }</td><td>{ &r.iface }</td>
+                    <td class={dcls}>{ dir }</td>
+                    <td class="mono">{ &r.summary }</td>
+                    <td>{ verdict }</td>
+                </tr>
+            }
+        });
+        html! {
+            <section class="panel log">
+                <h2>{ format!("Packet log ({} hops so far, newest first)", n) }</h2>
+                <div class="scroll">
+                    <table id="packet-log">
+                        <thead><tr><th>{ "ms" }</th><th>{ "node" }</th><th>{ "if" }</th><th>{ "" }</th><th>{ "frame" }</th><th>{ "verdict" }</th></tr></thead>
+                        <tbody>{ for rows }</tbody>
+                    </table>
+                </div>
+            </section>
+        }
+    }
+
+    fn view_nodes(&self, ctx: &Context<Self>, l: &Driver) -> Html {
+        let link = ctx.link();
+        let host = self.node_tab.min(l.sim.hosts.len().saturating_sub(1));
+        let tabs = l.sim.hosts.iter().enumerate().map(|(i, h)| {
+            let active = i == host;
+            html! {
+                <button class={classes!("tab", active.then_some("active"), (!h.up).then_some("down"))} id={format!("node-{}", h.name)}
+                    aria-pressed={active.to_string()} onclick={link.callback(move |_| Msg::NodeTab(i))}>{ &h.name }</button>
+            }
+        });
+        let Some(h) = l.sim.hosts.get(host) else {
+            return html! {};
+        };
+        let toggles = controls::toggles(&l.sim, host).into_iter().map(|t| {
+            let label = format!("{}: {}", h.name, t.label);
+            let action = t.action.clone();
+            let id = format!("toggle-{}-{}", h.name, t.label.split('=').next().unwrap_or("").replace(' ', "-"));
+            html! {
+                <button class={classes!("toggle", t.on.then_some("on"))} aria-pressed={t.on.to_string()} {id}
+                    onclick={link.callback(move |_| Msg::Fault(action.clone(), label.clone()))}>
+                    { if t.label.contains('=') { format!("{} {}", t.label, if t.on { "(on)" } else { "(off)" }) }
+                      else if t.on { format!("{} (down: recover)", h.name) } else { t.label.clone() } }
+                </button>
+            }
+        });
+        let (svcs, dests) = controls::services(&l.sim);
+        let svc_controls = svcs.into_iter().filter(|s| s.director == host).map(|s| {
+            let s2 = s.clone();
+            let onchange = link.batch_callback(move |e: Event| {
+                e.target_dyn_into::<HtmlSelectElement>()
+                    .map(|x| Msg::Ipvsadm(s2.director, s2.scheduler_command(&x.value())))
+            });
+            html! {
+                <label class="inline">{ format!("{} scheduler ", s.service) }
+                    <select {onchange} id="scheduler">
+                        { for controls::SCHEDULERS.iter().map(|x| html! { <option value={*x} selected={*x == s.scheduler}>{ *x }</option> }) }
+                    </select>
+                </label>
+            }
+        });
+        let dest_controls = dests.into_iter().filter(|d| d.director == host).map(|d| {
+            let d2 = d.clone();
+            let onchange = link.batch_callback(move |e: Event| {
+                e.target_dyn_into::<HtmlInputElement>()
+                    .and_then(|x| x.value().parse::<i32>().ok())
+                    .map(|w| Msg::Ipvsadm(d2.director, d2.weight_command(w)))
+            });
+            html! {
+                <label class="inline">{ format!("{} weight ", d.dest) }
+                    <input type="number" min="0" max="65535" value={d.weight.to_string()} {onchange} class="weight" />
+                </label>
+            }
+        });
+        let arp = tables::arp_rows(&l.sim, host);
+        html! {
+            <section class="panel nodes">
+                <h2>{ "Nodes" }</h2>
+                <div class="tabs" role="tablist">{ for tabs }</div>
+                <div class="row wrap">{ for toggles }</div>
+                if h.ipvs.is_some() {
+                    <div class="row wrap">{ for svc_controls }{ for dest_controls }</div>
+                }
+                <h3>{ format!("ARP cache of {}", h.name) }</h3>
+                <table class="arp" id="arp-table">
+                    <thead><tr><th>{ "if" }</th><th>{ "IP" }</th><th>{ "MAC" }</th><th>{ "state" }</th><th>{ "owner" }</th></tr></thead>
+                    <tbody>
+                        if arp.is_empty() { <tr><td colspan="5">{ "(empty)" }</td></tr> }
+                        { for arp.iter().map(|r| html! {
+                            <tr><td>{ &r.iface }</td><td class="mono">{ &r.ip }</td><td class="mono">{ &r.mac }</td><td>{ &r.state }</td><td>{ &r.owner }</td></tr>
+                        }) }
+                    </tbody>
+                </table>
+                if let Some(ln) = tables::ipvsadm_ln(&l.sim, host) {
+                    <h3>{ "ipvsadm -Ln" }</h3>
+                    <pre id="ipvsadm-ln">{ ln }</pre>
+                    <h3>{ "ipvsadm -Lnc" }</h3>
+                    <pre id="ipvsadm-lnc" class="scroll">{ tables::ipvsadm_lnc(&l.sim, host).unwrap_or_default() }</pre>
+                }
+                if !l.changes.is_empty() {
+                    <h3>{ "Changes made" }</h3>
+                    <ul>{ for l.changes.iter().map(|(t, s)| html! { <li>{ format!("{t:.3} s: {s}") }</li> }) }</ul>
+                }
+            </section>
+        }
+    }
+
+    fn view_console(&self, ctx: &Context<Self>, l: &Driver) -> Html {
+        let link = ctx.link();
+        let directors: Vec<(usize, String)> = l
+            .sim
+            .hosts
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.ipvs.is_some())
+            .map(|(i, h)| (i, h.name.clone()))
+            .collect();
+        let prompt = l
+            .sim
+            .hosts
+            .get(self.console_host)
+            .map(|h| h.name.clone())
+            .unwrap_or_default();
+        let oninput = link.callback(|e: InputEvent| {
+            Msg::ConsoleInput(
+                e.target_dyn_into::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default(),
+            )
+        });
+        let onkeydown = link.batch_callback(|e: KeyboardEvent| match e.key().as_str() {
+            "Enter" => Some(Msg::ConsoleSubmit),
+            "ArrowUp" => {
+                e.prevent_default();
+                Some(Msg::ConsoleOlder)
+            }
+            "ArrowDown" => {
+                e.prevent_default();
+                Some(Msg::ConsoleNewer)
+            }
+            _ => None,
+        });
+        let host_change = link.batch_callback(|e: Event| {
+            e.target_dyn_into::<HtmlSelectElement>()
+                .and_then(|s| s.value().parse().ok())
+                .map(Msg::ConsoleHost)
+        });
+        html! {
+            <section class="panel console">
+                <div class="row">
+                    <h2>{ "ipvsadm console" }</h2>
+                    <span class="spacer"></span>
+                    if directors.len() > 1 {
+                        <select onchange={host_change}>
+                            { for directors.iter().map(|(i, n)| html! { <option value={i.to_string()} selected={*i == self.console_host}>{ n }</option> }) }
+                        </select>
+                    }
+                </div>
+                // Newest first in a column-reverse box: the screen stays scrolled to the bottom.
+                <div class="screen" id="console-output">
+                    { for l.console.entries.iter().rev().map(|e| html! {
+                        <div class="entry">
+                            <div class="cmd">{ format!("[{} {:.3}s]# {}", e.host, e.t, e.input) }</div>
+                            if !e.output.stdout.is_empty() { <pre class="out">{ &e.output.stdout }</pre> }
+                            if !e.output.stderr.is_empty() { <pre class="err">{ &e.output.stderr }</pre> }
+                        </div>
+                    }) }
+                </div>
+                <div class="prompt">
+                    <span class="mono">{ format!("[{prompt}]# ") }</span>
+                    <input id="console-input" type="text" autocomplete="off" spellcheck="false" aria-label="ipvsadm command"
+                        placeholder="ipvsadm -Ln   (help, clear; arrows for history)"
+                        value={self.console_input.clone()} {oninput} {onkeydown} />
+                </div>
+            </section>
+        }
+    }
+
+    fn view_exports(&self, ctx: &Context<Self>, l: &Driver) -> Html {
+        let link = ctx.link();
+        let keep = crate::exports::keepalived_conf(&l.sim).is_some();
+        let scripts = crate::exports::real_server_scripts(&l.sim).is_some();
+        html! {
+            <section class="panel exports">
+                <h2>{ "Downloads" }</h2>
+                <div class="row wrap">
+                    <button id="dl-rules" onclick={link.callback(|_| Msg::Export(ExportKind::Rules))}>{ "ipvsadm rules (-S -n)" }</button>
+                    <button id="dl-pcap" onclick={link.callback(|_| Msg::Export(ExportKind::Pcap))}>{ "pcap of every segment" }</button>
+                    <button id="dl-toml" onclick={link.callback(|_| Msg::Export(ExportKind::Toml))}>{ "scenario TOML" }</button>
+                    <button disabled={!keep} title={if keep { "" } else { "not available yet" }}
+                        onclick={link.callback(|_| Msg::Export(ExportKind::Keepalived))}>
+                        { if keep { "keepalived.conf" } else { "keepalived.conf (not available yet)" } }</button>
+                    <button disabled={!scripts} title={if scripts { "" } else { "not available yet" }}
+                        onclick={link.callback(|_| Msg::Export(ExportKind::Scripts))}>
+                        { if scripts { "real-server scripts" } else { "real-server scripts (not available yet)" } }</button>
+                </div>
+            </section>
+        }
+    }
+}
