@@ -383,9 +383,8 @@ impl Simulation {
             self.world
                 .schedule(now + d, Event::Arrival { workload: i as u32 });
         }
-        let spec = w.spec.clone();
-        let client = spec.client;
-        self.hosts[client].start_request(&mut self.world, i, &spec, src, None);
+        let spec = &self.workloads[i].spec;
+        self.hosts[spec.client].start_request(&mut self.world, i, spec, src, None);
     }
 
     fn apply_fault(&mut self, index: usize) {

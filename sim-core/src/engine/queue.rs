@@ -29,16 +29,27 @@ impl<E> Ord for Entry<E> {
     }
 }
 
+/// Two heaps with one order: events due within `NEAR` of the last pop go to a small heap,
+/// later ones (long timers: TIME_WAIT, request timeouts) to a second heap, so the common
+/// operations work on a small heap. Popping takes the smaller head of the two, so the order
+/// is exactly (time, insertion counter).
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    near: BinaryHeap<Entry<E>>,
+    far: BinaryHeap<Entry<E>>,
     seq: u64,
+    now: SimTime,
 }
+
+/// Events due within this span of the current time go to the near heap.
+const NEAR: u64 = 50_000_000; // 50 ms
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            near: BinaryHeap::new(),
+            far: BinaryHeap::new(),
             seq: 0,
+            now: SimTime::ZERO,
         }
     }
 }
@@ -46,23 +57,44 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     pub fn push(&mut self, at: SimTime, event: E) {
         self.seq += 1;
-        self.heap.push(Entry {
+        let e = Entry {
             at,
             seq: self.seq,
             event,
-        });
+        };
+        if at.0 <= self.now.0.saturating_add(NEAR) {
+            self.near.push(e);
+        } else {
+            self.far.push(e);
+        }
     }
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap.pop().map(|e| (e.at, e.event))
+        let take_far = match (self.near.peek(), self.far.peek()) {
+            (Some(n), Some(f)) => f > n, // reversed order: greater = earlier
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        let e = if take_far {
+            self.far.pop()
+        } else {
+            self.near.pop()
+        }?;
+        self.now = e.at;
+        Some((e.at, e.event))
     }
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.at)
+        match (self.near.peek(), self.far.peek()) {
+            (Some(n), Some(f)) => Some(n.at.min(f.at)),
+            (Some(n), None) => Some(n.at),
+            (None, Some(f)) => Some(f.at),
+            (None, None) => None,
+        }
     }
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.near.len() + self.far.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.near.is_empty() && self.far.is_empty()
     }
 }
 
@@ -78,5 +110,26 @@ mod tests {
         q.push(SimTime(5), "b3");
         let order: Vec<&str> = std::iter::from_fn(|| q.pop().map(|x| x.1)).collect();
         assert_eq!(order, ["a", "b1", "b2", "b3"]);
+    }
+
+    #[test]
+    fn near_and_far_events_keep_one_order() {
+        let mut q = EventQueue::default();
+        let mut rng = crate::rng::SimRng::from_seed(3);
+        let mut want = Vec::new();
+        for i in 0..2000u64 {
+            let at = SimTime(rng.below(5_000_000_000));
+            q.push(at, i);
+            want.push((at, i));
+            if i % 7 == 0 {
+                // interleave pops, as the engine does
+                let (t, e) = q.pop().unwrap();
+                want.sort();
+                assert_eq!((t, e), want.remove(0));
+            }
+        }
+        want.sort();
+        let got: Vec<(SimTime, u64)> = std::iter::from_fn(|| q.pop()).collect();
+        assert_eq!(got, want);
     }
 }

@@ -159,10 +159,11 @@ impl World {
         pkt: u64,
         frame: Box<Frame>,
     ) {
-        let outs = self.segments[seg].forward(in_port, frame.src, frame.dst);
+        let egress = self.segments[seg].forward(in_port, frame.src, frame.dst);
+        let outs = egress.ports();
         let n = outs.len();
         let mut frame = Some(frame);
-        for (k, o) in outs.into_iter().enumerate() {
+        for (k, &o) in outs.iter().enumerate() {
             // The last port gets the frame itself; the others a copy.
             let f = if k + 1 == n {
                 frame.take().unwrap()

@@ -7,7 +7,7 @@ use crate::admin::FwdMethod;
 use crate::net::fasthash::FastMap;
 use crate::time::{SimDuration, SimTime};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::net::IpAddr;
 
 /// Connection flag bits (IP_VS_CONN_F_*).
@@ -119,7 +119,8 @@ pub struct OutKey {
 /// kernel's hash chains (insertion at the head) do.
 #[derive(Default)]
 pub struct ConnTable {
-    conns: BTreeMap<ConnId, Conn>,
+    /// Entries by id (lookups only; iteration goes through `iter`, which sorts by id).
+    conns: FastMap<ConnId, Conn>,
     /// Lookup-only indexes (never iterated): key -> ids sharing it.
     by_in: FastMap<InKey, Vec<ConnId>>,
     by_out: FastMap<OutKey, Vec<ConnId>>,
@@ -143,10 +144,14 @@ impl ConnTable {
         self.conns.get_mut(&id)
     }
     pub fn iter(&self) -> impl Iterator<Item = &Conn> {
-        self.conns.values()
+        let mut v: Vec<&Conn> = self.conns.values().collect();
+        v.sort_unstable_by_key(|c| c.id);
+        v.into_iter()
     }
     pub fn ids(&self) -> Vec<ConnId> {
-        self.conns.keys().copied().collect()
+        let mut v: Vec<ConnId> = self.conns.keys().copied().collect();
+        v.sort_unstable();
+        v
     }
 
     fn hash(&mut self, c: &Conn) {
@@ -257,21 +262,12 @@ impl ConnTable {
     }
 }
 
-/// Approximate heap bytes of a B-tree holding `n` entries of `entry` bytes: leaves hold up
-/// to 11 entries and run about two-thirds full after random inserts, plus a small header
-/// per node.
-fn btree_bytes(n: usize, entry: usize) -> usize {
-    const PER_NODE: usize = 11;
-    let nodes = (n * 3).div_ceil(2 * PER_NODE);
-    nodes * (PER_NODE * entry + 16)
-}
-
 impl ConnTable {
     /// Approximate heap bytes held by the table: the entries, the three lookup indexes and
     /// the expiry heap (with its stale entries).
     pub fn memory_estimate(&self) -> usize {
         use std::mem::size_of;
-        btree_bytes(self.conns.len(), size_of::<(ConnId, Conn)>())
+        self.conns.capacity() * (size_of::<(ConnId, Conn)>() + 1)
             + hash_index_bytes::<InKey>(self.by_in.len(), self.by_in.capacity())
             + hash_index_bytes::<OutKey>(self.by_out.len(), self.by_out.capacity())
             + hash_index_bytes::<InKey>(self.templates.len(), self.templates.capacity())

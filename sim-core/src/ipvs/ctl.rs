@@ -24,7 +24,8 @@ impl Ipvs {
             IpvsOp::EditService(cfg) => self.edit_service(now, cfg),
             IpvsOp::DelService(key) => self.del_service(now, key),
             IpvsOp::Flush => {
-                let keys: Vec<ServiceKey> = self.services.keys().copied().collect();
+                let mut keys: Vec<ServiceKey> = self.services.keys().copied().collect();
+                keys.sort();
                 for k in keys {
                     self.del_service(now, &k);
                 }
@@ -296,7 +297,11 @@ impl Ipvs {
     fn zero(&mut self, key: Option<&ServiceKey>) {
         let keys: Vec<ServiceKey> = match key {
             Some(k) => vec![*k],
-            None => self.services.keys().copied().collect(),
+            None => {
+                let mut k: Vec<ServiceKey> = self.services.keys().copied().collect();
+                k.sort();
+                k
+            }
         };
         for k in &keys {
             let Some(svc) = self.services.get_mut(k) else {

@@ -24,6 +24,7 @@ mod tests;
 use crate::admin::{
     DestConfig, FwdMethod, IpvsError, IpvsOp, LvsConfig, ServiceConfig, ServiceKey, TunType,
 };
+use crate::net::fasthash::FastMap;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use crate::wire::{Ipv4Packet, SyncConnEntry};
@@ -33,7 +34,6 @@ use sched::{DestId, Scheduler};
 use serde::{Deserialize, Serialize};
 use snapshot::{ConnSnapshot, DestSnapshot, IpvsSnapshot, ServiceSnapshot};
 use stats::Stats;
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 /// `net.ipv4.vs.*` sysctls that change behaviour in the model (kernel defaults).
@@ -191,8 +191,9 @@ pub struct Ipvs {
     config: LvsConfig,
     sysctls: IpvsSysctls,
     timeouts: TimeoutTable,
-    services: BTreeMap<ServiceKey, Service>,
-    dests: BTreeMap<DestId, Dest>,
+    /// Lookup-heavy (every packet); where order matters the keys are sorted first.
+    services: FastMap<ServiceKey, Service>,
+    dests: FastMap<DestId, Dest>,
     /// Deleted dests waiting to be freed or revived, newest first.
     trash: Vec<DestId>,
     next_dest: u32,
@@ -211,8 +212,8 @@ impl Ipvs {
             config: LvsConfig::default(),
             sysctls,
             timeouts: TimeoutTable::default(),
-            services: BTreeMap::new(),
-            dests: BTreeMap::new(),
+            services: FastMap::default(),
+            dests: FastMap::default(),
             trash: Vec::new(),
             next_dest: 1,
             conns: ConnTable::default(),

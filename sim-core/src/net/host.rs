@@ -111,7 +111,8 @@ pub struct Host {
     /// then whether they finished well.
     pub watched: BTreeMap<u64, Option<bool>>,
     ipvs_armed: Option<SimTime>,
-    conns: BTreeMap<u64, TcpEntry>,
+    /// TCP connections by id (lookups only; code that walks them sorts the ids first).
+    conns: FastMap<u64, TcpEntry>,
     demux: FastMap<Tuple, u64>,
     /// Addresses of the interfaces that are up (and lo), refreshed by `refresh_addrs`.
     local_addrs: BTreeSet<Ipv4Addr>,
@@ -164,7 +165,7 @@ impl Host {
             vrrp_listening: false,
             watched: BTreeMap::new(),
             ipvs_armed: None,
-            conns: BTreeMap::new(),
+            conns: FastMap::default(),
             demux: FastMap::default(),
             local_addrs: BTreeSet::new(),
             connected: Vec::new(),
@@ -1503,12 +1504,13 @@ impl Host {
 
     /// Closes every client connection held open (console `@close-all`).
     pub fn close_all_clients(&mut self, w: &mut World) {
-        let ids: Vec<u64> = self
+        let mut ids: Vec<u64> = self
             .conns
             .iter()
             .filter(|(_, e)| matches!(e.app, ConnApp::Client { .. }))
             .map(|(k, _)| *k)
             .collect();
+        ids.sort_unstable();
         for id in ids {
             self.hold_close(w, id);
         }
@@ -1665,7 +1667,7 @@ impl Host {
     /// Follows every established client connection from now on (see `watched`); returns
     /// their ids.
     pub fn watch_established_clients(&mut self) -> Vec<u64> {
-        let ids: Vec<u64> = self
+        let mut ids: Vec<u64> = self
             .conns
             .iter()
             .filter(|(_, e)| {
@@ -1673,6 +1675,7 @@ impl Host {
             })
             .map(|(k, _)| *k)
             .collect();
+        ids.sort_unstable();
         for id in &ids {
             self.watched.entry(*id).or_insert(None);
         }

@@ -71,6 +71,24 @@ pub struct Port {
     pub connected: bool,
 }
 
+/// Where the switch sends a frame (one learned port needs no allocation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Egress {
+    None,
+    One(usize),
+    Flood(Vec<usize>),
+}
+
+impl Egress {
+    pub fn ports(&self) -> &[usize] {
+        match self {
+            Egress::None => &[],
+            Egress::One(p) => std::slice::from_ref(p),
+            Egress::Flood(v) => v,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Segment {
     pub name: String,
@@ -104,22 +122,24 @@ impl Segment {
         self.ports.len() - 1
     }
     /// Learns the source and returns the output ports for a frame that came in on `in_port`.
-    pub fn forward(&mut self, in_port: usize, src: MacAddr, dst: MacAddr) -> Vec<usize> {
+    pub fn forward(&mut self, in_port: usize, src: MacAddr, dst: MacAddr) -> Egress {
         if !src.is_multicast() {
             self.fdb.insert(src, in_port);
         }
         if !dst.is_multicast() {
             if let Some(&p) = self.fdb.get(&dst) {
                 return if p == in_port || self.is_cut(in_port, p) {
-                    Vec::new()
+                    Egress::None
                 } else {
-                    vec![p]
+                    Egress::One(p)
                 };
             }
         }
-        (0..self.ports.len())
-            .filter(|p| *p != in_port && self.ports[*p].connected && !self.is_cut(in_port, *p))
-            .collect()
+        Egress::Flood(
+            (0..self.ports.len())
+                .filter(|p| *p != in_port && self.ports[*p].connected && !self.is_cut(in_port, *p))
+                .collect(),
+        )
     }
     /// Whether frames cannot pass between two ports.
     pub fn is_cut(&self, a: usize, b: usize) -> bool {
