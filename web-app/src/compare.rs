@@ -61,14 +61,16 @@ pub fn follow(records: &[TraceRecord], index: &FlightLog, start_tx: usize) -> Ve
                 .rows
                 .iter()
                 .filter(|x| x.changed)
-                .map(|x| {
-                    format!(
+                .map(|x| match (&x.before, &x.after) {
+                    (None, Some(a)) => format!("{} {}: added {a}", x.layer, x.name),
+                    (Some(b), None) => format!("{} {}: removed (was {b})", x.layer, x.name),
+                    (b, a) => format!(
                         "{} {}: {} \u{2192} {}",
                         x.layer,
                         x.name,
-                        x.before.as_deref().unwrap_or("(none)"),
-                        x.after.as_deref().unwrap_or("(none)")
-                    )
+                        b.as_deref().unwrap_or(""),
+                        a.as_deref().unwrap_or("")
+                    ),
                 })
                 .collect(),
             outcome: ins.outcome.clone(),
@@ -153,7 +155,19 @@ mod tests {
 
         let tun = journey_of("tun-lab");
         let d = at(&tun.request, "director");
-        assert!(d.changes.iter().any(|c| c.starts_with("inner IPv4 dst")));
+        // An outer header is added; the client's packet inside keeps its addresses.
+        assert!(
+            d.changes
+                .iter()
+                .any(|c| c.starts_with("IPv4 dst") && c.contains("10.2.0.")),
+            "{d:?}"
+        );
+        assert!(
+            !d.changes
+                .iter()
+                .any(|c| c.starts_with("inner IPv4 src") || c.starts_with("inner IPv4 dst")),
+            "{d:?}"
+        );
         assert!(!tun.reply.iter().any(|h| h.node == "director"));
         assert!(tun.request.last().unwrap().node.starts_with("rs"));
     }

@@ -92,6 +92,12 @@ fn ip_fields(ip: &IpSummary, layer: &str, v: &mut Vec<Field>) {
     }
 }
 
+fn relabel(fields: &mut [Field], from: &str, to: &str) {
+    for f in fields.iter_mut().filter(|f| f.layer == from) {
+        f.layer = to.to_string();
+    }
+}
+
 /// A field before and after the node.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
@@ -149,14 +155,23 @@ pub fn inspect(records: &[TraceRecord], index: &FlightLog, idx: usize) -> Option
             (before, Some(idx))
         }
     };
-    let fb = before
+    let mut fb = before
         .and_then(|i| records.get(i))
         .map(fields)
         .unwrap_or_default();
-    let fa = after
+    let mut fa = after
         .and_then(|i| records.get(i))
         .map(fields)
         .unwrap_or_default();
+    // Encapsulation (IPIP) adds an outer header around the packet as it was: compare the
+    // arriving packet with the inner one, so the outer header shows as added rather than as
+    // rewritten addresses. Decapsulation is the mirror image.
+    let has_inner = |f: &[Field]| f.iter().any(|x| x.layer == "inner IPv4");
+    if has_inner(&fa) && !has_inner(&fb) {
+        relabel(&mut fb, "IPv4", "inner IPv4");
+    } else if has_inner(&fb) && !has_inner(&fa) {
+        relabel(&mut fa, "IPv4", "inner IPv4");
+    }
     let both = before.is_some() && after.is_some();
     let mut rows: Vec<Row> = Vec::new();
     for f in &fb {
@@ -280,14 +295,18 @@ mod tests {
             .iter()
             .find(|r| r.layer == "inner IPv4" && r.name == "dst")
             .unwrap();
-        assert_eq!(inner.before, None);
+        // The client's packet travels untouched inside: same addresses before and after.
+        assert_eq!(inner.before.as_deref(), Some("10.0.0.10"));
         assert_eq!(inner.after.as_deref(), Some("10.0.0.10"));
+        assert!(!inner.changed);
+        // The outer header is new.
         let outer = ins
             .rows
             .iter()
             .find(|r| r.layer == "IPv4" && r.name == "dst")
             .unwrap();
         assert!(outer.changed);
+        assert_eq!(outer.before, None);
         assert!(outer.after.as_deref().unwrap().starts_with("10.2.0."));
     }
 
