@@ -82,14 +82,14 @@ enum Cmd {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Export a checked design: ipvsadm rules, real-server scripts, director sysctls.
+    /// Export a checked design: ipvsadm rules, keepalived.conf, real-server scripts, director sysctls.
     Export(ExportCli),
     /// Make a director's live IPVS table match the design (plan, apply, verify, roll back).
     #[command(
         after_help = "Exit status: 0 applied (or nothing to do), 1 refused, or failed and rolled back, 3 failed and the rollback failed too (the table is in an intermediate state)."
     )]
     Apply(ApplyCli),
-    /// Turn a live IPVS table or an `ipvsadm -S` file into a scenario.
+    /// Turn a live IPVS table, an `ipvsadm -S` file or a keepalived.conf into a scenario.
     Import(ImportCli),
     /// Serve the browser lab (built by `cargo xtask dist`) on 127.0.0.1.
     Serve {
