@@ -187,67 +187,7 @@ fn keepalived_rejects_what_the_parser_warns_about() {
     config_test("seed-as-written-rendered", &c).unwrap();
 }
 
-const SEED_NAT_LD1: &str = r#"
-vrrp_sync_group VG1 {
-    group {
-        VI_1
-        VI_2
-    }
-}
-vrrp_instance VI_1 {
-    state MASTER
-    interface eth0
-    virtual_router_id 51
-    priority 100
-    advert_int 1
-    authentication {
-        auth_type PASS
-        auth_pass 1111
-    }
-    virtual_ipaddress {
-        10.23.8.80
-    }
-}
-vrrp_instance VI_2 {
-    state MASTER
-    interface eth1
-    virtual_router_id 51
-    priority 100
-    advert_int 1
-    authentication {
-        auth_type PASS
-        auth_pass 1111
-    }
-    virtual_ipaddress {
-        172.18.1.254
-    }
-}
-virtual_server 10.23.8.80 80 {
-    delay_loop 6
-    lb_algo wlc
-    lb_kind NAT
-    persistence_timeout 600
-    protocol TCP
-    real_server 172.18.1.11 80 {
-        weight 100
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-    real_server 172.18.1.12 80 {
-        weight 100
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-    real_server 172.18.1.13 80 {
-        weight 100
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-}
-"#;
+const SEED_NAT_LD1: &str = include_str!("../fixtures/keepalived/seed-nat-ld1.conf");
 
 /// The master of the seed's LVS + keepalived master/backup deployment (with `retry`).
 const SEED_MASTER: &str = r#"

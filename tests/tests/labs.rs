@@ -29,6 +29,26 @@ fn nat_dr_tun_labs_complete_every_request_split_evenly_by_rr() {
     }
 }
 
+/// The first frame with these TCP flags that `node` received (on `iface`, if given).
+fn first_rx<'a>(
+    recs: &'a [TraceRecord],
+    node: &str,
+    iface: Option<&str>,
+    flags: &str,
+) -> &'a TraceRecord {
+    recs.iter()
+        .find(|r| {
+            r.node == node
+                && r.dir == Direction::Rx
+                && iface.is_none_or(|i| r.iface == i)
+                && r.ip
+                    .as_ref()
+                    .and_then(|i| i.tcp.as_ref())
+                    .is_some_and(|t| t.flags == flags)
+        })
+        .unwrap_or_else(|| panic!("no [{flags}] received by {node}"))
+}
+
 /// The tx record that forwarded a given rx record (same node, parent = its packet id).
 fn forwarded<'a>(recs: &'a [TraceRecord], rx: &TraceRecord) -> &'a TraceRecord {
     recs.iter()
@@ -41,19 +61,7 @@ fn nat_trace_shows_dnat_in_and_snat_out() {
     let (sim, _) = run("nat-lab", None, true);
     let recs = &sim.world.trace.records;
     // inbound SYN at the director: destination VIP -> RIP, source kept
-    let rx = recs
-        .iter()
-        .find(|r| {
-            r.node == "director"
-                && r.dir == Direction::Rx
-                && r.iface == "eth0"
-                && r.ip
-                    .as_ref()
-                    .and_then(|i| i.tcp.as_ref())
-                    .map(|t| t.flags == "S")
-                    .unwrap_or(false)
-        })
-        .expect("SYN into the director");
+    let rx = first_rx(recs, "director", Some("eth0"), "S");
     assert_eq!(rx.verdict, Verdict::Forwarded);
     let ip_in = rx.ip.as_ref().unwrap();
     assert_eq!(ip_in.dst, "172.16.16.172");
@@ -69,19 +77,7 @@ fn nat_trace_shows_dnat_in_and_snat_out() {
         "NAT keeps the client address inbound"
     );
     // outbound SYN-ACK: source RIP -> VIP
-    let rx = recs
-        .iter()
-        .find(|r| {
-            r.node == "director"
-                && r.dir == Direction::Rx
-                && r.iface == "eth1"
-                && r.ip
-                    .as_ref()
-                    .and_then(|i| i.tcp.as_ref())
-                    .map(|t| t.flags == "S.")
-                    .unwrap_or(false)
-        })
-        .expect("SYN-ACK into the director");
+    let rx = first_rx(recs, "director", Some("eth1"), "S.");
     assert!(rx.ip.as_ref().unwrap().src.starts_with("192.168.10.10"));
     let tx = forwarded(recs, rx);
     assert_eq!(tx.iface, "eth0");
@@ -98,18 +94,7 @@ fn dr_trace_changes_only_the_destination_mac_and_replies_bypass_the_director() {
             .mac
             .to_string()
     };
-    let rx = recs
-        .iter()
-        .find(|r| {
-            r.node == "director"
-                && r.dir == Direction::Rx
-                && r.ip
-                    .as_ref()
-                    .and_then(|i| i.tcp.as_ref())
-                    .map(|t| t.flags == "S")
-                    .unwrap_or(false)
-        })
-        .expect("SYN into the director");
+    let rx = first_rx(recs, "director", None, "S");
     let tx = forwarded(recs, rx);
     let (a, b) = (rx.ip.as_ref().unwrap(), tx.ip.as_ref().unwrap());
     assert_eq!(
@@ -167,18 +152,7 @@ fn dr_trace_changes_only_the_destination_mac_and_replies_bypass_the_director() {
 fn tun_trace_wraps_the_untouched_packet_in_dip_to_rip() {
     let (sim, _) = run("tun-lab", None, true);
     let recs = &sim.world.trace.records;
-    let rx = recs
-        .iter()
-        .find(|r| {
-            r.node == "director"
-                && r.dir == Direction::Rx
-                && r.ip
-                    .as_ref()
-                    .and_then(|i| i.tcp.as_ref())
-                    .map(|t| t.flags == "S")
-                    .unwrap_or(false)
-        })
-        .expect("SYN into the director");
+    let rx = first_rx(recs, "director", None, "S");
     let tx = forwarded(recs, rx);
     let outer = tx.ip.as_ref().unwrap();
     assert_eq!(outer.proto, 4, "IPIP");

@@ -3,71 +3,9 @@ use super::*;
 use crate::admin::{IpvsOp, LvsConfig, ServiceKey};
 
 /// The NAT HA example of the seed documents (LD1).
-pub(crate) const SEED_NAT_LD1: &str = r#"
-vrrp_sync_group VG1 {
-    group {
-        VI_1
-        VI_2
-    }
-}
-
-vrrp_instance VI_1 {
-    state MASTER
-    interface eth0
-    virtual_router_id 51
-    priority 100
-    advert_int 1
-    authentication {
-        auth_type PASS
-        auth_pass 1111
-    }
-    virtual_ipaddress {
-        10.23.8.80
-    }
-}
-
-vrrp_instance VI_2 {
-    state MASTER
-    interface eth1
-    virtual_router_id 51
-    priority 100
-    advert_int 1
-    authentication {
-        auth_type PASS
-        auth_pass 1111
-    }
-    virtual_ipaddress {
-        172.18.1.254
-    }
-}
-
-virtual_server 10.23.8.80 80 {
-    delay_loop 6
-    lb_algo wlc
-    lb_kind NAT
-    persistence_timeout 600
-    protocol TCP
-
-    real_server 172.18.1.11 80 {
-        weight 100
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-    real_server 172.18.1.12 80 {
-        weight 100
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-    real_server 172.18.1.13 80 {
-        weight 100
-        TCP_CHECK {
-            connect_timeout 3
-        }
-    }
-}
-"#;
+/// The seed documents' keepalived NAT example (LD1), shared with the integration tests.
+pub(crate) const SEED_NAT_LD1: &str =
+    include_str!("../../../../tests/fixtures/keepalived/seed-nat-ld1.conf");
 
 #[test]
 fn seed_nat_example_reads_with_keepalived_defaults() {
