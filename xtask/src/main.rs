@@ -22,6 +22,11 @@ fn extra_test_phases() -> Vec<(&'static str, Phase)> {
 
 /// The browser end-to-end test (builds the app first) as a phase of `cargo xtask test`.
 fn e2e_phase(t: &mut test_cmd::Tally) -> Result<(), String> {
+    if !setup::have("chromium") || !setup::have("chromedriver") {
+        return Err(
+            "chromium / chromium-driver are not installed and apt could not install them".into(),
+        );
+    }
     let ok = match e2e::run(&[]) {
         Ok(()) => true,
         Err(e) => {
