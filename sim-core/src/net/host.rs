@@ -282,6 +282,16 @@ impl Host {
         if frame.dst != ifc.mac && !frame.dst.is_broadcast() && !frame.dst.is_multicast() {
             return; // flooded unicast for another host: the NIC filters it silently
         }
+        if frame.dst.is_multicast() && !frame.dst.is_broadcast() {
+            // The NIC's multicast filter only passes groups this host joined.
+            let joined = match &frame.payload {
+                EthPayload::Ipv4(p) => self.wants_multicast(p.dst),
+                EthPayload::Arp(_) => false,
+            };
+            if !joined {
+                return;
+            }
+        }
         let len = frame.len() as u64;
         let c = w.iface_counters(self.id, iface);
         c.rx_packets += 1;
