@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bulk;
 mod console_decisions;
 mod console_engine;
 mod console_ground_truth;

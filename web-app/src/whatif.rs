@@ -46,6 +46,8 @@ pub struct Outcome {
     pub events: u64,
     pub simulated_s: f64,
     pub failures: Vec<(String, u64)>,
+    /// True when the run used the connection-level bulk mode (else packet by packet).
+    pub bulk: bool,
 }
 
 /// The sliders' starting values: what the scenario itself says.
@@ -137,6 +139,10 @@ pub fn run(sc: &Scenario, p: &Params) -> Result<Outcome, String> {
             return Err(format!("{c}: {}", out.stderr.trim()));
         }
     }
+    // Connection-level bulk mode: the same IPVS, servers and workload without simulating
+    // every frame (validated against the packet model in tests/tests/bulk.rs). Scenarios it
+    // cannot represent (keepalived, faults) run packet by packet.
+    let bulk = sim.use_bulk_mode().is_ok();
     let mut sampler = Sampler::default();
     let end = sim.end.0;
     sampler.run_sampled(&mut sim, end);
@@ -154,6 +160,7 @@ pub fn run(sc: &Scenario, p: &Params) -> Result<Outcome, String> {
         events: m.events,
         simulated_s: sim.now().as_secs_f64(),
         failures: m.failures.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        bulk,
     })
 }
 

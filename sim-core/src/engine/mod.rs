@@ -1,6 +1,7 @@
 //! The discrete-event engine: a closed set of events, ordered by (time, insertion counter),
 //! delivered to hosts and switches. `Simulation` owns the hosts and the `World`.
 
+pub mod flow;
 mod ha_hooks;
 pub mod queue;
 pub mod report;
@@ -206,6 +207,8 @@ pub struct Simulation {
     pub failovers: Vec<report::FailoverWatch>,
     stopped_servers: std::collections::BTreeMap<(usize, u16), crate::transport::app::ServerSpec>,
     last_master: std::collections::BTreeMap<String, usize>,
+    /// Connection-level bulk mode, when enabled (`use_bulk_mode`).
+    flow: Option<Box<flow::FlowEngine>>,
 }
 
 impl Simulation {
@@ -243,6 +246,7 @@ impl Simulation {
             failovers: Vec::new(),
             stopped_servers: Default::default(),
             last_master: Default::default(),
+            flow: None,
         };
         for (i, w) in sim.workloads.iter().enumerate() {
             sim.world
@@ -264,6 +268,11 @@ impl Simulation {
 
     /// Processes the next event; returns its time, or None when nothing is left.
     pub fn step(&mut self) -> Option<SimTime> {
+        if let Some(mut f) = self.flow.take() {
+            let r = f.step(self);
+            self.flow = Some(f);
+            return r;
+        }
         let (at, ev) = self.world.queue.pop()?;
         self.world.now = at;
         self.world.metrics.events += 1;
@@ -289,8 +298,16 @@ impl Simulation {
     }
 
     /// Runs every event up to and including time `t`, then sets the clock to `t`.
+    /// Time of the next event, whichever engine runs.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        match &self.flow {
+            Some(f) => f.peek_time(),
+            None => self.world.queue.peek_time(),
+        }
+    }
+
     pub fn run_until(&mut self, t: SimTime) {
-        while let Some(next) = self.world.queue.peek_time() {
+        while let Some(next) = self.next_event_time() {
             if next > t {
                 break;
             }
@@ -311,7 +328,7 @@ impl Simulation {
     pub fn run_with_progress(&mut self, mut progress: impl FnMut(SimTime, SimTime)) {
         let end = self.end;
         let mut next_tick = SimTime::ZERO;
-        while let Some(t) = self.world.queue.peek_time() {
+        while let Some(t) = self.next_event_time() {
             if t > end {
                 break;
             }

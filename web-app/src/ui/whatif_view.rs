@@ -94,8 +94,9 @@ impl App {
                         <p class="warn">{ "failures: " }{ o.failures.iter().map(|(s, n)| format!("{n} {s}")).collect::<Vec<_>>().join(", ") }</p>
                     }
                     if let Some(ms) = w.elapsed_ms {
-                        <p id="wi-timing">{ format!("computed in {:.0} ms ({} events, {:.2} M events/s)", ms, o.events,
-                            o.events as f64 / (ms.max(0.001) / 1000.0) / 1e6) }</p>
+                        <p id="wi-timing">{ format!("computed in {:.0} ms ({} events, {:.2} M events/s, {})", ms, o.events,
+                            o.events as f64 / (ms.max(0.001) / 1000.0) / 1e6,
+                            if o.bulk { "connection-level bulk run" } else { "packet-level run" }) }</p>
                     }
                 </div>
             },
