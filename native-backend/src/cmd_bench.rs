@@ -134,11 +134,33 @@ pub fn bench(conns: u64, n_rs: usize, rate: f64) -> Result<i32> {
         Some(b) => println!("  peak memory (RSS)       {:.1} MiB", b as f64 / 1048576.0),
         None => println!("  peak memory (RSS)       unknown on this OS"),
     }
-    Ok(if r.requests.completed == r.requests.sent {
-        0
-    } else {
-        1
-    })
+    // The same run in connection-level bulk mode.
+    let (mut bulk, _) = sc
+        .build(None)
+        .map_err(|d| anyhow!("bench scenario: {d:?}"))?;
+    bulk.use_bulk_mode()
+        .map_err(|e| anyhow!("bulk mode: {e}"))?;
+    let t0 = Instant::now();
+    bulk.run();
+    let bwall = t0.elapsed().as_secs_f64();
+    let b = bulk.report();
+    println!("benchmark: the same in connection-level bulk mode (lvslab run --bulk)");
+    println!(
+        "  requests completed      {} / {}",
+        b.requests.completed, b.requests.sent
+    );
+    println!("  wall time               {bwall:.2} s");
+    println!(
+        "  connections / wall s    {:.0}",
+        b.requests.completed as f64 / bwall
+    );
+    println!(
+        "  latency p50 / p99       {:.3} / {:.3} ms (packet level: {:.3} / {:.3} ms)",
+        b.latency_ms.p50, b.latency_ms.p99, r.latency_ms.p50, r.latency_ms.p99
+    );
+    let all_done =
+        r.requests.completed == r.requests.sent && b.requests.completed == b.requests.sent;
+    Ok(if all_done { 0 } else { 1 })
 }
 
 fn packet(src: Ipv4Addr, sport: u16, flags: u8) -> Ipv4Packet {

@@ -17,6 +17,7 @@ pub struct RunArgs {
     pub segment: Option<String>,
     pub decisions: Option<String>,
     pub quiet: bool,
+    pub bulk: bool,
 }
 
 pub fn run(a: RunArgs) -> Result<i32> {
@@ -55,6 +56,18 @@ pub fn run(a: RunArgs) -> Result<i32> {
                 "--segment: no segment `{seg}` in this scenario (it has: {})",
                 names.join(", ")
             );
+            return Ok(2);
+        }
+    }
+    if a.bulk {
+        if a.trace.is_some() || a.pcap.is_some() {
+            eprintln!(
+                "--bulk simulates connections, not frames: it cannot write --trace or --pcap"
+            );
+            return Ok(2);
+        }
+        if let Err(why) = sim.use_bulk_mode() {
+            eprintln!("--bulk: {why}; run it without --bulk (packet by packet)");
             return Ok(2);
         }
     }

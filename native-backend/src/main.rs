@@ -44,6 +44,10 @@ enum Cmd {
         /// Do not print warnings or a progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// Connection-level bulk run: the real IPVS and servers, the network as path delays
+        /// (much faster; no trace or pcap; refused for scenarios with keepalived or faults).
+        #[arg(long)]
+        bulk: bool,
     },
     /// Validate a scenario and print its diagnostics (errors and warnings).
     Check {
@@ -178,6 +182,7 @@ fn main() {
             segment,
             decisions,
             quiet,
+            bulk,
         } => cmd_run::run(cmd_run::RunArgs {
             scenario,
             seed,
@@ -188,6 +193,7 @@ fn main() {
             segment,
             decisions,
             quiet,
+            bulk,
         }),
         Cmd::Check { scenario, json } => cmd_run::check(&scenario, json),
         Cmd::List => cmd_run::list(),
