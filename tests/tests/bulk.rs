@@ -123,3 +123,21 @@ fn bulk_runs_agree_under_load_with_wlc_and_queueing() {
         );
     }
 }
+
+#[test]
+fn lvslab_run_bulk_reports_like_a_packet_run_and_refuses_what_it_cannot_do() {
+    use crate::support::lvslab_run;
+    let (code, out, err) = lvslab_run(&["run", "dr-lab", "--bulk", "--json", "-q"]);
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["requests"]["completed"], r["requests"]["sent"]);
+    let (code, _, err) = lvslab_run(&["run", "ha-failover-sync", "--bulk"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--bulk:") && err.contains("without --bulk"),
+        "{err}"
+    );
+    let (code, _, err) = lvslab_run(&["run", "dr-lab", "--bulk", "--trace", "x.jsonl"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot write --trace"), "{err}");
+}
