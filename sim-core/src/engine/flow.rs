@@ -58,6 +58,7 @@ enum Ev {
 
 struct Conn {
     workload: u32,
+    client_host: usize,
     client: (Ipv4Addr, u16),
     vip: (Ipv4Addr, u16),
     director: usize,
@@ -74,12 +75,6 @@ struct Server {
     queue: VecDeque<u32>,
 }
 
-/// Delays of one workload's paths.
-#[derive(Clone, Copy)]
-struct Paths {
-    client_director: SimDuration,
-}
-
 pub struct FlowEngine {
     queue: EventQueue<Ev>,
     conns: Vec<Conn>,
@@ -88,7 +83,8 @@ pub struct FlowEngine {
     ipvs_armed: BTreeMap<usize, SimTime>,
     /// One-way delay between hosts (shortest forwarding path).
     delay: Vec<Vec<Option<SimDuration>>>,
-    paths: Vec<Paths>,
+    /// One-way delay from each workload's client to its director.
+    client_director: Vec<SimDuration>,
     directors: Vec<(usize, Ipv4Addr, u16)>,
     by_addr: BTreeMap<Ipv4Addr, usize>,
     rng: SimRng,
@@ -202,7 +198,7 @@ impl FlowEngine {
             }
         }
         let mut directors = Vec::new();
-        let mut paths = Vec::new();
+        let mut client_director = Vec::new();
         for w in &sim.workloads {
             let s = &w.spec;
             if s.proto != L4::Tcp || s.mode != ClientMode::Request {
@@ -238,9 +234,7 @@ impl FlowEngine {
                 )
             })?;
             directors.push((d, s.target.0, s.target.1));
-            paths.push(Paths {
-                client_director: cd,
-            });
+            client_director.push(cd);
         }
         Ok(FlowEngine {
             queue: EventQueue::default(),
@@ -249,7 +243,7 @@ impl FlowEngine {
             next_port: BTreeMap::new(),
             ipvs_armed: BTreeMap::new(),
             delay,
-            paths,
+            client_director,
             directors,
             by_addr,
             rng: SimRng::from_seed(sim.seed ^ 0x666c_6f77),
@@ -351,6 +345,7 @@ impl FlowEngine {
         let id = self.conns.len() as u32;
         self.conns.push(Conn {
             workload: i as u32,
+            client_host: w.spec.client,
             client: (src, port),
             vip: (vip, vport),
             director,
@@ -361,10 +356,8 @@ impl FlowEngine {
             done: false,
         });
         let timeout = w.spec.timeout;
-        self.queue.push(
-            now + self.paths[i].client_director,
-            Ev::Conn(id, Step::Syn(0)),
-        );
+        self.queue
+            .push(now + self.client_director[i], Ev::Conn(id, Step::Syn(0)));
         self.queue.push(now + timeout, Ev::Conn(id, Step::Timeout));
     }
 
@@ -572,8 +565,6 @@ impl FlowEngine {
             Step::Timeout => {
                 if !self.conns[c as usize].done {
                     self.fail(sim, c, "request timed out");
-                    let cd = self.d(client_host, d);
-                    let _ = cd;
                     self.feed_in(sim, c, &[(TcpFlags::RST | TcpFlags::ACK, 0, false)]);
                 }
             }
@@ -587,18 +578,12 @@ impl FlowEngine {
         let Some((rs, _, _)) = conn.rs else {
             return SimDuration::ZERO;
         };
-        let client = self.client_host(c);
+        let client = conn.client_host;
         if conn.fwd == FwdMethod::Masq {
             self.d(rs, conn.director) + self.d(conn.director, client)
         } else {
             self.d(rs, client)
         }
-    }
-
-    fn client_host(&self, c: u32) -> usize {
-        // The client host is the one owning the client address.
-        let a = self.conns[c as usize].client.0;
-        self.by_addr.get(&a).copied().unwrap_or(0)
     }
 
     fn retry_syn(&mut self, c: u32, n: u8) {
@@ -608,7 +593,7 @@ impl FlowEngine {
         let rto = SimDuration::from_secs(1).times(1 << n);
         let cd = {
             let conn = &self.conns[c as usize];
-            self.paths[conn.workload as usize].client_director
+            self.client_director[conn.workload as usize]
         };
         self.queue
             .push(self.now + rto + cd, Ev::Conn(c, Step::Syn(n + 1)));

@@ -493,7 +493,6 @@ impl Host {
                 if let Err(r) = self.rp_ok(t, inner.src) {
                     return Verdict::Dropped(format!("after decapsulation on tunl0: {r}"));
                 }
-                let _ = iface;
                 if self.is_local(inner.dst) {
                     match self.local_deliver(w, t, inner) {
                         Verdict::Dropped(r) => Verdict::Dropped(format!("inner packet: {r}")),
@@ -848,9 +847,6 @@ impl Host {
             return;
         }
         let mut quoted = orig.clone();
-        if let IpPayload::Ipip(_) = quoted.payload {
-            // keep as is
-        }
         if let IpPayload::Tcp(t) = &mut quoted.payload {
             t.payload = Payload::empty();
         }
@@ -1736,15 +1732,10 @@ impl Host {
                 }
                 Retry::Failed(pkts) => {
                     let n = pkts.len();
+                    // Our own packets are retransmitted by their endpoints (which give up in
+                    // time); forwarded ones get an ICMP host unreachable back.
                     for (p, _) in pkts {
-                        if self.is_local(p.src) {
-                            if let IpPayload::Tcp(t) = &p.payload {
-                                if let Some(&id) = self.demux.get(&(p.src, t.sport, p.dst, t.dport))
-                                {
-                                    let _ = id; // the endpoint retransmits and eventually fails
-                                }
-                            }
-                        } else {
+                        if !self.is_local(p.src) {
                             self.icmp_error(w, &p, IcmpMessage::HOST_UNREACHABLE, 0, None);
                         }
                     }
