@@ -5,6 +5,7 @@ pub mod apply;
 pub mod cmd_bench;
 pub mod cmd_console;
 pub mod cmd_deploy;
+pub mod cmd_lesson;
 pub mod cmd_run;
 pub mod genl;
 pub mod live;

@@ -1,7 +1,8 @@
 //! `lvslab`: simulate LVS clusters, validate designs, and deploy them to a real director.
 
 use clap::{Parser, Subcommand};
-use lvslab::{cmd_console, cmd_deploy, cmd_run};
+use lvslab::{cmd_console, cmd_deploy, cmd_lesson, cmd_run};
+use lvslab_sim::lesson::Lang;
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +59,9 @@ enum Cmd {
     },
     /// List the bundled scenarios.
     List,
+    /// Guided lessons: list them, or run each one's walkthrough and check it.
+    #[command(subcommand)]
+    Lesson(LessonCmd),
     /// Time the NAT lab scaled up (what `cargo xtask bench` runs; use a release build).
     Bench {
         /// Connections to run.
@@ -157,6 +161,33 @@ struct ImportCli {
     name: Option<String>,
 }
 
+#[derive(Subcommand)]
+enum LessonCmd {
+    /// The bundled lessons, in teaching order.
+    List {
+        /// Language of the titles: en or zh-CN.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+    /// Run lessons' walkthroughs headless and print every check. A check of a `do` step
+    /// must fail before the student acts, still fail after the same time without acting,
+    /// and hold afterwards. Exit status 1 when any lesson fails or does not load.
+    Check {
+        /// Lesson files, folders of lesson files, or bundled lesson ids.
+        lessons: Vec<String>,
+        /// Every bundled lesson.
+        #[arg(long)]
+        all: bool,
+        /// Language of the report: en or zh-CN.
+        #[arg(long, default_value = "en", value_parser = parse_lang)]
+        lang: Lang,
+    },
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("`{s}` is not a language LVS Lab speaks (en, zh-CN)"))
+}
+
 fn deploy_io<F>(f: F) -> anyhow::Result<i32>
 where
     F: FnOnce(&mut cmd_deploy::Io) -> std::io::Result<i32>,
@@ -197,6 +228,10 @@ fn main() {
         }),
         Cmd::Check { scenario, json } => cmd_run::check(&scenario, json),
         Cmd::List => cmd_run::list(),
+        Cmd::Lesson(LessonCmd::List { lang }) => cmd_lesson::list(lang),
+        Cmd::Lesson(LessonCmd::Check { lessons, all, lang }) => {
+            cmd_lesson::check(&lessons, all, lang, &mut std::io::stdout().lock())
+        }
         Cmd::Bench {
             connections,
             real_servers,

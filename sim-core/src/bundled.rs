@@ -47,3 +47,19 @@ pub fn find(name: &str) -> Option<&'static Bundled> {
     let stem = stem.rsplit('/').next().unwrap_or(stem);
     ALL.iter().find(|b| b.name == stem)
 }
+
+macro_rules! bundle_lessons {
+    ($($name:literal),* $(,)?) => {
+        &[$(Bundled { name: $name, text: include_str!(concat!("../../lessons/", $name, ".toml")) }),*]
+    };
+}
+
+/// Every bundled lesson (lessons/*.toml), by id.
+pub const LESSONS: &[Bundled] = bundle_lessons![];
+
+/// A bundled lesson by id (or by a path ending in its file name).
+pub fn find_lesson(name: &str) -> Option<&'static Bundled> {
+    let stem = name.trim_end_matches(".toml");
+    let stem = stem.rsplit('/').next().unwrap_or(stem);
+    LESSONS.iter().find(|b| b.name == stem)
+}

@@ -10,6 +10,7 @@ pub mod console;
 pub mod engine;
 pub mod ha;
 pub mod ipvs;
+pub mod lesson;
 pub mod metrics;
 pub mod net;
 pub mod rng;

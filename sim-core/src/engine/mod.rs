@@ -151,6 +151,16 @@ pub enum FaultAction {
         iface: Option<usize>,
         cut: bool,
     },
+    /// `ip neigh flush all` on a host.
+    ArpFlush {
+        host: usize,
+    },
+    /// `ip route replace TO via VIA` on a host.
+    Route {
+        host: usize,
+        to: crate::net::Cidr,
+        via: Ipv4Addr,
+    },
     /// A server application stops listening (connections are refused) ...
     ServerStop {
         host: usize,
@@ -442,6 +452,8 @@ impl Simulation {
             | FaultAction::ServerStop { .. }
             | FaultAction::ServerStart { .. }
             | FaultAction::Cut { .. } => self.ha_action(a)?,
+            FaultAction::ArpFlush { host } => self.hosts[*host].flush_arp(),
+            FaultAction::Route { host, to, via } => self.hosts[*host].replace_route(*to, *via)?,
             FaultAction::Sysctl { host, name, value } => {
                 self.hosts[*host].set_sysctl(name, *value)?
             }

@@ -319,7 +319,7 @@ impl Simulation {
         out
     }
 
-    fn failover_report(&self) -> Vec<FailoverReport> {
+    pub fn failover_report(&self) -> Vec<FailoverReport> {
         self.failovers
             .iter()
             .map(|f| {

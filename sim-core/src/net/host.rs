@@ -222,6 +222,32 @@ impl Host {
         self.refresh_addrs();
     }
 
+    /// `ip route replace DST via GW`: the route to exactly `dst` now goes through `via`,
+    /// out of the interface whose subnet holds the gateway.
+    pub fn replace_route(&mut self, dst: Cidr, via: Ipv4Addr) -> Result<(), String> {
+        let dev = self
+            .connected
+            .iter()
+            .find(|(net, _, _)| net.contains(via))
+            .map(|(_, i, _)| *i)
+            .ok_or_else(|| format!("{}: gateway {via} is not on a connected subnet", self.name))?;
+        self.routes.retain(|r| r.dst != dst);
+        self.routes.push(Route {
+            dst,
+            via: Some(via),
+            dev,
+            src: None,
+        });
+        Ok(())
+    }
+
+    /// `ip neigh flush all`: every ARP entry is forgotten.
+    pub fn flush_arp(&mut self) {
+        for i in 0..self.ifaces.len() {
+            self.arp.flush_iface(i);
+        }
+    }
+
     /// Route lookup over the cached connected subnets and the static routes.
     pub fn route(&self, dst: Ipv4Addr) -> Option<route::RouteHit> {
         route::lookup_cached(&self.connected, &self.ifaces, &self.routes, dst)
