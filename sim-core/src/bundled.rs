@@ -24,6 +24,8 @@ pub const ALL: &[Bundled] = bundle![
     "dr-arp-flux",
     "tun-rp-filter",
     "dr-port-mapping",
+    "dr-gateway-dip",
+    "schedulers-compare",
     "testbed-nat",
     "testbed-dr",
     "testbed-tun",
@@ -55,7 +57,20 @@ macro_rules! bundle_lessons {
 }
 
 /// Every bundled lesson (lessons/*.toml), by id.
-pub const LESSONS: &[Bundled] = bundle_lessons![];
+pub const LESSONS: &[Bundled] = bundle_lessons![
+    "nat",
+    "dr",
+    "tun",
+    "arp-flux",
+    "nat-gateway",
+    "tun-rp-filter",
+    "dr-gateway-dip",
+    "schedulers",
+    "lc-time-wait",
+    "health-check",
+    "persistence",
+    "failover",
+];
 
 /// A bundled lesson by id (or by a path ending in its file name).
 pub fn find_lesson(name: &str) -> Option<&'static Bundled> {
