@@ -60,7 +60,17 @@ impl Driver {
     /// Builds the scenario with the trace and capture on; errors are the diagnostics.
     pub fn new(name: &str, text: &str, seed: Option<u64>) -> Result<Driver, Vec<Diagnostic>> {
         let sc = Scenario::parse(name, text)?;
-        let (mut sim, warnings) = sc.build(seed)?;
+        let (sim, warnings) = sc.build(seed)?;
+        Ok(Driver::with_sim(name, text, sim, warnings))
+    }
+
+    /// A driver over a simulation built elsewhere (a lesson's, with its own seed and faults).
+    pub fn with_sim(
+        name: &str,
+        text: &str,
+        mut sim: Simulation,
+        warnings: Vec<Diagnostic>,
+    ) -> Driver {
         sim.world.trace.enabled = true;
         sim.world.trace.capture = true;
         // One link's latency and jitter, plus time for a full frame's serialisation: the
@@ -91,7 +101,16 @@ impl Driver {
             lookahead: max_lat + 50_000,
         };
         d.ensure(0);
-        Ok(d)
+        d
+    }
+
+    /// Moves the clock to `t` (simulating up to it), paused.
+    pub fn seek(&mut self, t: u64) {
+        self.playing = false;
+        if t > self.view_t {
+            self.view_t = t;
+            self.ensure(t);
+        }
     }
 
     pub fn records(&self) -> &[TraceRecord] {

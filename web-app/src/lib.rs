@@ -13,6 +13,7 @@ pub mod driver;
 pub mod exports;
 pub mod flights;
 pub mod inspector;
+pub mod lesson_run;
 pub mod sampling;
 pub mod share;
 pub mod tables;

@@ -10,16 +10,55 @@ pub struct Share {
     pub toml: Option<String>,
     /// Which view to open ("lab", "compare", "whatif").
     pub view: Option<String>,
+    /// A lesson by id, and the step on screen (1-based in the URL).
+    pub lesson: Option<String>,
+    pub step: Option<usize>,
+    /// The interface language (`en`, `zh-CN`).
+    pub lang: Option<String>,
+    /// Only the lesson and its lab, for an iframe in a course page.
+    pub embed: bool,
 }
 
 /// The fragment (with its leading `#`) for a scenario and seed.
 pub fn fragment(scenario: &str, seed: u64, edited_text: Option<&str>) -> String {
-    let mut s = format!("#s={}&seed={seed}", encode(scenario));
-    if let Some(t) = edited_text {
-        s.push_str("&toml=");
-        s.push_str(&encode(t));
+    fragment_of(&Share {
+        scenario: Some(scenario.to_string()),
+        seed: Some(seed),
+        toml: edited_text.map(String::from),
+        ..Share::default()
+    })
+}
+
+/// The fragment for everything a share link can carry. A lesson link names the lesson
+/// (its scenario and seed come with it).
+pub fn fragment_of(sh: &Share) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(l) = &sh.lesson {
+        parts.push(format!("lesson={}", encode(l)));
+        if let Some(n) = sh.step {
+            parts.push(format!("step={n}"));
+        }
+    } else {
+        if let Some(s) = &sh.scenario {
+            parts.push(format!("s={}", encode(s)));
+        }
+        if let Some(seed) = sh.seed {
+            parts.push(format!("seed={seed}"));
+        }
+        if let Some(t) = &sh.toml {
+            parts.push(format!("toml={}", encode(t)));
+        }
     }
-    s
+    if let Some(v) = &sh.view {
+        parts.push(format!("view={}", encode(v)));
+    }
+    if let Some(l) = &sh.lang {
+        parts.push(format!("lang={}", encode(l)));
+    }
+    if sh.embed {
+        parts.push("embed".into());
+    }
+    format!("#{}", parts.join("&"))
 }
 
 /// Reads a fragment (with or without `#`). Unknown keys are ignored; a bad value is an error.
@@ -39,6 +78,15 @@ pub fn parse_fragment(frag: &str) -> Result<Share, String> {
             }
             "toml" => out.toml = Some(v),
             "view" => out.view = Some(v),
+            "lesson" => out.lesson = Some(v),
+            "step" => {
+                out.step = Some(
+                    v.parse()
+                        .map_err(|_| format!("share link: step `{v}` is not a number"))?,
+                )
+            }
+            "lang" => out.lang = Some(v),
+            "embed" => out.embed = true,
             _ => {}
         }
     }
@@ -98,6 +146,21 @@ mod tests {
         assert_eq!(s.scenario.as_deref(), Some("dr-lab"));
         assert_eq!(s.seed, Some(42));
         assert_eq!(s.toml.as_deref(), Some(t));
+    }
+
+    #[test]
+    fn lesson_links_round_trip() {
+        let sh = Share {
+            lesson: Some("arp-flux".into()),
+            step: Some(3),
+            lang: Some("zh-CN".into()),
+            embed: true,
+            ..Share::default()
+        };
+        let f = fragment_of(&sh);
+        assert_eq!(f, "#lesson=arp-flux&step=3&lang=zh-CN&embed");
+        assert_eq!(parse_fragment(&f).unwrap(), sh);
+        assert!(parse_fragment("#lesson=x&step=two").is_err());
     }
 
     #[test]

@@ -1,0 +1,51 @@
+# The browser lab's interface.
+
+app-title = LVS Lab
+skip-to-lab = Skip to the lab
+tab-lab = Lab
+tab-compare = NAT / DR / TUN
+tab-whatif = What-if
+projector-on = Projector mode
+projector-off = Normal size
+palette-safe = Colour-blind-safe colours
+language = Language
+lang-en = English
+lang-zh-CN = 中文
+dismiss = Dismiss
+
+picker-lessons = Lessons
+picker-scenarios = Scenarios
+picker-show-all = All scenarios
+lesson-pick-hint = Pick a lesson: each one guides you through one idea, step by step.
+lesson-step-of = Step { $n } of { $total }
+lesson-why = Why?
+lesson-hint = Hint
+lesson-predict = Your prediction
+lesson-correct = Right.
+lesson-wrong = Not quite.
+lesson-reveal = Play to this moment
+lesson-revealed = The lab is at this moment now: look at what the text points to.
+lesson-task = Your task
+lesson-show-me = Show me
+lesson-checks = Checks
+lesson-check-pass = done
+lesson-check-wait = not yet
+lesson-back = Back
+lesson-next = Next
+lesson-finish = Finish
+lesson-exit = Leave the lesson
+lesson-summary = In one line
+lesson-done = Task done: go on when you are ready.
+lesson-answer-first = Answer the question to go on.
+lesson-do-first = Do the task (or press “Show me”) to go on.
+lesson-play-first = Play to the moment to go on.
+lesson-error = This lesson could not start: { $error }
+
+play = ▶ Play
+pause = ❚❚ Pause
+step-hop = Step one hop
+run-to-end = Run to end
+send-request = Send one request
+restart = Restart
+skip-idle = skip idle time
+watch = Watch:

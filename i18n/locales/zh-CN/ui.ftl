@@ -1,0 +1,51 @@
+# 浏览器实验室的界面文字。
+
+app-title = LVS 实验室
+skip-to-lab = 跳到实验区
+tab-lab = 实验
+tab-compare = NAT / DR / TUN 对比
+tab-whatif = 假设分析
+projector-on = 投影模式
+projector-off = 正常大小
+palette-safe = 色盲友好配色
+language = 语言
+lang-en = English
+lang-zh-CN = 中文
+dismiss = 关闭
+
+picker-lessons = 课程
+picker-scenarios = 场景
+picker-show-all = 全部场景
+lesson-pick-hint = 选一门课：每门课围绕一个知识点，一步一步带你做。
+lesson-step-of = 第 { $n } 步，共 { $total } 步
+lesson-why = 为什么？
+lesson-hint = 提示
+lesson-predict = 你的预测
+lesson-correct = 答对了。
+lesson-wrong = 不太对。
+lesson-reveal = 播放到这一刻
+lesson-revealed = 实验已停在这一刻：看看文字指出的地方。
+lesson-task = 你的任务
+lesson-show-me = 演示给我看
+lesson-checks = 检查
+lesson-check-pass = 已完成
+lesson-check-wait = 尚未完成
+lesson-back = 上一步
+lesson-next = 下一步
+lesson-finish = 完成
+lesson-exit = 退出课程
+lesson-summary = 一句话总结
+lesson-done = 任务完成：准备好了就继续。
+lesson-answer-first = 先回答问题，才能继续。
+lesson-do-first = 先完成任务（或点“演示给我看”），才能继续。
+lesson-play-first = 先播放到这一刻，才能继续。
+lesson-error = 这门课无法开始：{ $error }
+
+play = ▶ 播放
+pause = ❚❚ 暂停
+step-hop = 单步（一跳）
+run-to-end = 运行到结束
+send-request = 发送一个请求
+restart = 重新开始
+skip-idle = 跳过空闲时间
+watch = 注意看：

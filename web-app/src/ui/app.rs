@@ -6,11 +6,14 @@ use crate::catalog::{self, Entry};
 use crate::compare::{self, Journey};
 use crate::driver::Driver;
 use crate::exports;
+use crate::lesson_run::{self, LessonRun};
 use crate::share;
 use crate::whatif::{self, Outcome, Params};
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
+use lvslab_i18n::Catalog;
 use lvslab_sim::engine::FaultAction;
+use lvslab_sim::lesson::{Lang, Lesson};
 use lvslab_sim::scenario::diag::{Diagnostic, Severity};
 use lvslab_sim::scenario::Scenario;
 use std::cell::RefCell;
@@ -82,6 +85,14 @@ pub enum Msg {
     CmpSpeed(f64),
     Wi(WiMsg),
     Redraw,
+    PickLesson(String),
+    LessonAnswer(usize),
+    LessonReveal,
+    LessonShowMe,
+    LessonNext,
+    LessonBack,
+    LessonExit,
+    SetLang(Lang),
 }
 
 /// The three lab scenarios replayed side by side on one clock, each aligned on its first SYN.
@@ -113,6 +124,12 @@ pub struct WhatIfState {
 
 pub struct App {
     pub view: View,
+    pub lang: Lang,
+    pub cat: Catalog,
+    pub lessons: Vec<Lesson>,
+    pub lesson: Option<LessonRun>,
+    /// Only the lesson and its lab (an iframe in a course page).
+    pub embed: bool,
     pub catalog: Vec<Entry>,
     pub lab: Option<Driver>,
     pub current: String,
@@ -203,18 +220,123 @@ impl App {
         self.update_hash();
     }
 
+    fn share_state(&self) -> share::Share {
+        share::Share {
+            scenario: Some(self.current.clone()),
+            seed: Some(self.seed),
+            toml: self.edited.then(|| self.editor_text.clone()),
+            view: None,
+            lesson: self.lesson.as_ref().map(|r| r.lesson.id.clone()),
+            step: self.lesson.as_ref().map(|r| r.step + 1),
+            lang: (self.lang != Lang::En).then(|| self.lang.code().to_string()),
+            embed: self.embed,
+        }
+    }
+
     fn update_hash(&self) {
-        let edited = self.edited.then_some(self.editor_text.as_str());
-        dom::set_hash(&share::fragment(&self.current, self.seed, edited));
+        dom::set_hash(&share::fragment_of(&self.share_state()));
+        dom::set_html_lang(self.lang.code());
     }
 
     pub fn share_link(&self) -> String {
-        let edited = self.edited.then_some(self.editor_text.as_str());
         format!(
             "{}{}",
             dom::page_url(),
-            share::fragment(&self.current, self.seed, edited)
+            share::fragment_of(&self.share_state())
         )
+    }
+
+    /// Hosts the lesson's current step points at.
+    pub fn highlighted(&self) -> Vec<String> {
+        let Some(r) = &self.lesson else {
+            return Vec::new();
+        };
+        let st = r.current();
+        let mut v = super::lesson_view::referenced_hosts(st.text.get(self.lang));
+        if let Some(w) = &st.why {
+            v.extend(super::lesson_view::referenced_hosts(w.get(self.lang)));
+        }
+        v
+    }
+
+    fn start_lesson(&mut self, id: &str, step: Option<usize>) {
+        let Some(l) = self.lessons.iter().find(|l| l.id == id).cloned() else {
+            self.error = Some(format!("no lesson `{id}`"));
+            return;
+        };
+        match LessonRun::start(l) {
+            Ok((mut run, d)) => {
+                self.selected = None;
+                self.charts_drawn_at = None;
+                self.seed = d.sim.seed;
+                self.seed_input = self.seed.to_string();
+                self.diagnostics = Vec::new();
+                self.console_host = d
+                    .sim
+                    .hosts
+                    .iter()
+                    .position(|h| h.ipvs.is_some())
+                    .unwrap_or(0);
+                self.node_tab = self.console_host;
+                self.current = run.lesson.scenario.clone();
+                self.editor_text = run.lesson.scenario_text.clone();
+                self.edited = false;
+                self.lab = Some(d);
+                // A shared link may open a later step: replay the earlier ones as shown.
+                if let (Some(n), Some(lab)) = (step, self.lab.as_mut()) {
+                    while run.step + 1 < n.max(1) {
+                        if let lvslab_sim::lesson::StepKind::Predict { choices, .. } =
+                            &run.current().kind
+                        {
+                            let right = choices.iter().position(|c| c.correct).unwrap_or(0);
+                            run.answer(right, lab);
+                        }
+                        let _ = run.reveal(lab);
+                        if !run.can_advance() {
+                            let _ = run.show_me(lab);
+                        }
+                        run.next(lab);
+                    }
+                }
+                self.lesson = Some(run);
+                self.view = View::Lab;
+                dom::scroll_to("lesson");
+            }
+            Err(e) => {
+                self.error = Some(self.cat.tr(self.lang, "lesson-error", &[("error", &e)]));
+            }
+        }
+        self.update_hash();
+    }
+
+    fn lesson_msg(&mut self, msg: Msg) {
+        let (Some(run), Some(lab)) = (self.lesson.as_mut(), self.lab.as_mut()) else {
+            return;
+        };
+        let r = match msg {
+            Msg::LessonAnswer(i) => {
+                run.answer(i, lab);
+                Ok(())
+            }
+            Msg::LessonReveal => run.reveal(lab),
+            Msg::LessonShowMe => run.show_me(lab),
+            Msg::LessonNext => {
+                run.next(lab);
+                Ok(())
+            }
+            Msg::LessonBack => {
+                run.back();
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Some(f) = run.focus {
+            self.selected = Some(f);
+        }
+        if let Err(e) = r {
+            self.error = Some(e);
+        }
+        self.update_hash();
     }
 
     fn pick(&mut self, name: &str, seed: Option<u64>) {
@@ -346,6 +468,11 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let mut app = App {
             view: View::Lab,
+            lang: Lang::En,
+            cat: Catalog::new(),
+            lessons: lesson_run::bundled(),
+            lesson: None,
+            embed: false,
             catalog: catalog::entries(),
             lab: None,
             current: String::new(),
@@ -390,7 +517,12 @@ impl Component for App {
                 Default::default()
             }
         };
-        if let Some(text) = sh.toml {
+        app.lang = sh.lang.as_deref().and_then(Lang::parse).unwrap_or(Lang::En);
+        app.embed = sh.embed;
+        dom::set_html_lang(app.lang.code());
+        if let Some(id) = sh.lesson.clone() {
+            app.start_lesson(&id, sh.step);
+        } else if let Some(text) = sh.toml {
             app.editor_text = text.clone();
             app.edited = true;
             app.diagnostics = diagnostics_of("shared.toml", &text);
@@ -413,32 +545,38 @@ impl Component for App {
         // Keyboard: space plays/pauses, `s` steps one hop (outside text fields).
         if let Some(doc) = dom::window().and_then(|w| w.document()) {
             let link = ctx.link().clone();
-            app._keys = Some(EventListener::new(&doc, "keydown", move |e| {
-                let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
-                    return;
-                };
-                let in_field = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .map(|el| {
-                        matches!(
-                            el.tag_name().as_str(),
-                            "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"
-                        )
-                    })
-                    .unwrap_or(false);
-                if in_field || e.ctrl_key() || e.meta_key() || e.alt_key() {
-                    return;
-                }
-                match e.key().as_str() {
-                    " " => {
-                        e.prevent_default();
-                        link.send_message(Msg::TogglePlay);
+            let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+            app._keys = Some(EventListener::new_with_options(
+                &doc,
+                "keydown",
+                opts,
+                move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else {
+                        return;
+                    };
+                    let in_field = e
+                        .target()
+                        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                        .map(|el| {
+                            matches!(
+                                el.tag_name().as_str(),
+                                "INPUT" | "TEXTAREA" | "SELECT" | "BUTTON"
+                            )
+                        })
+                        .unwrap_or(false);
+                    if in_field || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                        return;
                     }
-                    "s" | "." => link.send_message(Msg::Step),
-                    _ => {}
-                }
-            }));
+                    match e.key().as_str() {
+                        " " => {
+                            e.prevent_default();
+                            link.send_message(Msg::TogglePlay);
+                        }
+                        "s" | "." => link.send_message(Msg::Step),
+                        _ => {}
+                    }
+                },
+            ));
         }
         app.next_frame(ctx);
         app
@@ -469,6 +607,9 @@ impl Component for App {
                             if l.playing {
                                 l.tick(dt);
                                 changed = true;
+                                if let Some(r) = &mut self.lesson {
+                                    r.update(l);
+                                }
                             }
                         }
                     }
@@ -486,7 +627,24 @@ impl Component for App {
                 }
                 return changed;
             }
-            Msg::Pick(name) => self.pick(&name, None),
+            Msg::Pick(name) => {
+                self.lesson = None;
+                self.pick(&name, None)
+            }
+            Msg::PickLesson(id) => self.start_lesson(&id, None),
+            Msg::LessonExit => {
+                self.lesson = None;
+                self.update_hash();
+            }
+            Msg::SetLang(l) => {
+                self.lang = l;
+                self.update_hash();
+            }
+            m @ (Msg::LessonAnswer(_)
+            | Msg::LessonReveal
+            | Msg::LessonShowMe
+            | Msg::LessonNext
+            | Msg::LessonBack) => self.lesson_msg(m),
             Msg::SeedInput(s) => self.seed_input = s,
             Msg::ApplySeed => match self.seed_input.trim().parse::<u64>() {
                 Ok(seed) => {
@@ -686,23 +844,36 @@ impl Component for App {
         };
         html! {
             <div class={classes!("app", self.big.then_some("big"))}>
+                <a class="skip-link" href="#lab-main">{ self.t("skip-to-lab") }</a>
                 <header>
-                    <h1>{ "LVS Lab" }</h1>
+                    <h1>{ self.t("app-title") }</h1>
+                    if !self.embed {
                     <nav>
-                        { tab(View::Lab, "Lab") }
-                        { tab(View::Compare, "NAT / DR / TUN") }
-                        { tab(View::WhatIf, "What-if") }
+                        { tab(View::Lab, &self.t("tab-lab")) }
+                        { tab(View::Compare, &self.t("tab-compare")) }
+                        { tab(View::WhatIf, &self.t("tab-whatif")) }
                     </nav>
+                    }
                     <span class="spacer"></span>
                     <span class="fps" id="fps">{ format!("{:.0} fps", self.fps) }</span>
-                    <button onclick={link.callback(|_| Msg::ToggleBig)} aria-pressed={self.big.to_string()}>
-                        { if self.big { "Normal text" } else { "Projector text" } }
+                    <div class="lang-switch" role="group" aria-label={self.t("language")}>
+                        { for Lang::ALL.iter().map(|&l| {
+                            let on = self.lang == l;
+                            html! {
+                                <button id={format!("lang-{}", l.code())} lang={l.code()} aria-pressed={on.to_string()}
+                                    class={classes!(on.then_some("active"))}
+                                    onclick={link.callback(move |_| Msg::SetLang(l))}>{ self.t(&format!("lang-{}", l.code())) }</button>
+                            }
+                        }) }
+                    </div>
+                    <button id="projector" onclick={link.callback(|_| Msg::ToggleBig)} aria-pressed={self.big.to_string()}>
+                        { self.t(if self.big { "projector-off" } else { "projector-on" }) }
                     </button>
                 </header>
                 if let Some(e) = &self.error {
                     <div class="error-banner" role="alert" id="error-banner">
                         <span>{ e }</span>
-                        <button onclick={link.callback(|_| Msg::DismissError)}>{ "Dismiss" }</button>
+                        <button onclick={link.callback(|_| Msg::DismissError)}>{ self.t("dismiss") }</button>
                     </div>
                 }
                 { body }

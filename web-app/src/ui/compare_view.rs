@@ -37,7 +37,7 @@ impl App {
             html! {
                 <div class="pane">
                     <h3>{ p.name.to_uppercase().replace("-LAB", "") }</h3>
-                    { topo_svg::topology(&d.topo, &dots, &up, Callback::noop(), &format!("cmp-{}", p.name)) }
+                    { topo_svg::topology(&d.topo, &dots, &up, &[], Callback::noop(), &format!("cmp-{}", p.name)) }
                 </div>
             }
         });

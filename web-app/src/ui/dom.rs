@@ -85,3 +85,27 @@ pub fn fatal_banner(msg: &str) {
         let _ = el.set_attribute("class", "fatal shown");
     }
 }
+
+/// `<html lang>` follows the interface language (screen readers and fonts use it).
+pub fn set_html_lang(code: &str) {
+    if let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = el.set_attribute("lang", code);
+    }
+}
+
+/// Brings an element into view (the lab, after a lesson or scenario is chosen).
+pub fn scroll_to(id: &str) {
+    let id = id.to_string();
+    gloo::timers::callback::Timeout::new(0, move || {
+        if let Some(el) = window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+        {
+            el.scroll_into_view();
+        }
+    })
+    .forget();
+}

@@ -4,6 +4,7 @@
 mod app;
 mod compare_view;
 mod dom;
+mod lesson_view;
 mod panels;
 mod topo_svg;
 mod whatif_view;

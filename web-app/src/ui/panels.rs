@@ -94,18 +94,32 @@ fn ms(t: u64) -> String {
 impl App {
     pub fn view_lab(&self, ctx: &Context<Self>) -> Html {
         html! {
-            <div class="lab">
+            <div class={classes!("lab", self.lesson.is_some().then_some("in-lesson"), self.embed.then_some("embed"))}>
+                if !self.embed {
                 <aside class="sidebar">
-                    { self.view_picker(ctx) }
-                    { self.view_editor(ctx) }
+                    { self.view_lesson_list(ctx) }
+                    if self.lesson.is_some() {
+                        <details class="panel more"><summary>{ self.t("picker-show-all") }</summary>
+                            { self.view_picker(ctx) }
+                            { self.view_editor(ctx) }
+                        </details>
+                    } else {
+                        { self.view_picker(ctx) }
+                        { self.view_editor(ctx) }
+                    }
                 </aside>
-                <main>
+                }
+                <main id="lab-main" tabindex="-1">
+                    if let Some(run) = &self.lesson { { self.view_lesson(ctx, run) } }
                     {
                         match &self.lab {
                             Some(l) => self.view_running(ctx, l),
                             None => html! {
-                                <section class="panel"><h2>{ "This scenario does not build" }</h2>
-                                <p>{ "Fix the errors shown under the editor, then run it." }</p></section>
+                                <section class="panel" id="build-errors" role="alert"><h2>{ "This scenario does not build" }</h2>
+                                <p>{ "Fix these errors in the editor, then run it:" }</p>
+                                <ul class="diagnostics">
+                                    { for self.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| html! { <li class="error">{ d.to_string() }</li> }) }
+                                </ul></section>
                             },
                         }
                     }
@@ -147,7 +161,7 @@ impl App {
             link.batch_callback(|e: KeyboardEvent| (e.key() == "Enter").then_some(Msg::ApplySeed));
         html! {
             <section class="panel picker">
-                <h2>{ "Scenarios" }</h2>
+                <h2>{ self.t("picker-scenarios") }</h2>
                 <ul>{ for items }</ul>
                 <div class="row">
                     <label class="inline">{ "Seed " }
@@ -224,17 +238,17 @@ impl App {
             <section class="panel stage">
                 <div class="scenario-head">
                     <h2>{ title.map(|e| e.title.clone()).unwrap_or_else(|| l.sim.name.clone()) }</h2>
-                    if let Some(e) = title { <p class="watch-text"><b>{ "Watch: " }</b>{ &e.watch }</p> }
+                    if let (Some(e), None) = (title, &self.lesson) { <p class="watch-text"><b>{ self.t("watch") }{ " " }</b>{ &e.watch }</p> }
                 </div>
                 <div class="controls" role="toolbar" aria-label="Playback">
                     <button id="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}
-                        title="Space">{ if l.playing { "\u{275a}\u{275a} Pause" } else { "\u{25b6} Play" } }</button>
-                    <button id="step" onclick={link.callback(|_| Msg::Step)} title="s">{ "Step one hop" }</button>
+                        title="Space">{ self.t(if l.playing { "pause" } else { "play" }) }</button>
+                    <button id="step" onclick={link.callback(|_| Msg::Step)} title="s">{ self.t("step-hop") }</button>
                     { speed_select(l.speed, link.callback(Msg::Speed), "speed") }
-                    <label class="inline"><input type="checkbox" checked={l.skip_idle} onchange={skip} />{ " skip idle time" }</label>
-                    <button id="run-to-end" onclick={link.callback(|_| Msg::RunToEnd)}>{ "Run to end" }</button>
-                    <button id="send-request" onclick={link.callback(|_| Msg::SendRequest)}>{ "Send one request" }</button>
-                    <button onclick={link.callback(|_| Msg::Restart)}>{ "Restart" }</button>
+                    <label class="inline"><input type="checkbox" checked={l.skip_idle} onchange={skip} />{ " " }{ self.t("skip-idle") }</label>
+                    <button id="run-to-end" onclick={link.callback(|_| Msg::RunToEnd)}>{ self.t("run-to-end") }</button>
+                    <button id="send-request" onclick={link.callback(|_| Msg::SendRequest)}>{ self.t("send-request") }</button>
+                    <button onclick={link.callback(|_| Msg::Restart)}>{ self.t("restart") }</button>
                 </div>
                 <div class="counters" aria-live="off">
                     <span>{ "t = " }<b id="clock">{ format!("{} ms", ms(l.view_t)) }</b></span>
@@ -247,7 +261,7 @@ impl App {
                 if l.trace_stopped {
                     <p class="note">{ "The trace grew too large and was switched off: frames are no longer drawn." }</p>
                 }
-                { topo_svg::topology(&l.topo, &dots, &up, link.callback(Msg::Inspect), "topology") }
+                { topo_svg::topology(&l.topo, &dots, &up, &self.highlighted(), link.callback(Msg::Inspect), "topology") }
                 <p class="legend">{ "Each connection has its own colour; yellow squares are ARP. Click a frame or a log row to inspect it." }</p>
             </section>
             { self.view_inspector(ctx, l) }

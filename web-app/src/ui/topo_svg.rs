@@ -39,6 +39,7 @@ pub fn topology(
     topo: &Topology,
     dots: &[DotView],
     up: &[bool],
+    highlight: &[String],
     on_pick: Callback<usize>,
     id: &str,
 ) -> Html {
@@ -63,7 +64,8 @@ pub fn topology(
     });
     let nodes = topo.nodes.iter().map(|n| {
         let is_up = up.get(n.idx).copied().unwrap_or(true);
-        let class = classes!("node", role_class(n.role), (!is_up).then_some("down"));
+        let lit = highlight.contains(&n.name);
+        let class = classes!("node", role_class(n.role), (!is_up).then_some("down"), lit.then_some("highlight"));
         let lines = n.labels.iter().enumerate().map(|(k, l)| {
             let y = n.y + 40.0 + 17.0 * k as f64;
             let text = if l.tag.is_empty() {

@@ -1,0 +1,189 @@
+//! A lesson being taken in the lab: which step is on screen, the answers given, the checks
+//! evaluated on the running simulation, and "show me" (the lesson's walkthrough performed
+//! in the lab). The Yew panel renders it; all the logic is here, tested natively.
+
+use crate::driver::Driver;
+use lvslab_sim::lesson::predicate::EvalCtx;
+use lvslab_sim::lesson::runner::play_until;
+use lvslab_sim::lesson::{self, Action, Lesson, Outcome, StepKind, Until};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every bundled lesson, in teaching order. A bundled lesson that does not load is a build
+/// bug (tests/lessons checks them all), so it is left out rather than shown broken.
+pub fn bundled() -> Vec<Lesson> {
+    let mut v: Vec<Lesson> = lvslab_sim::bundled::LESSONS
+        .iter()
+        .filter_map(|b| {
+            lesson::load(
+                &format!("lessons/{}.toml", b.name),
+                b.text,
+                &lesson::bundled_scenario,
+            )
+            .ok()
+        })
+        .collect();
+    v.sort_by_key(|l| (l.order, l.id.clone()));
+    v
+}
+
+pub struct LessonRun {
+    pub lesson: Lesson,
+    pub step: usize,
+    /// The choice picked for each prediction (by step index).
+    pub answers: BTreeMap<usize, usize>,
+    /// `do` steps whose checks held (they stay done).
+    pub done: BTreeSet<usize>,
+    /// Trace records before this index belong to earlier steps.
+    pub step_first_record: usize,
+    /// The frame an observation found (the inspector shows it).
+    pub focus: Option<usize>,
+    /// Steps whose moment was played to (observations, revealed predictions).
+    pub revealed: BTreeSet<usize>,
+}
+
+impl LessonRun {
+    /// Starts a lesson: its own simulation (seed, faults as the lesson says) in a driver.
+    pub fn start(lesson: Lesson) -> Result<(LessonRun, Driver), String> {
+        let sim = lesson.build().map_err(|d| {
+            d.first()
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "the scenario does not build".into())
+        })?;
+        let d = Driver::with_sim(&lesson.scenario, &lesson.scenario_text, sim, Vec::new());
+        let run = LessonRun {
+            lesson,
+            step: 0,
+            answers: BTreeMap::new(),
+            done: BTreeSet::new(),
+            step_first_record: d.records().len(),
+            focus: None,
+            revealed: BTreeSet::new(),
+        };
+        Ok((run, d))
+    }
+
+    pub fn current(&self) -> &lesson::Step {
+        &self.lesson.steps[self.step]
+    }
+
+    pub fn is_last(&self) -> bool {
+        self.step + 1 >= self.lesson.steps.len()
+    }
+
+    /// The current step's checks, evaluated now.
+    pub fn checks(&self, d: &Driver) -> Vec<Outcome> {
+        let ctx = EvalCtx {
+            step_first_record: self.step_first_record,
+        };
+        self.current()
+            .kind
+            .checks()
+            .iter()
+            .map(|c| c.pred.eval(&d.sim, ctx))
+            .collect()
+    }
+
+    /// Marks the current `do` step done when its checks hold (called as the lab runs).
+    pub fn update(&mut self, d: &Driver) {
+        if matches!(self.current().kind, StepKind::Do { .. })
+            && !self.done.contains(&self.step)
+            && self.checks(d).iter().all(|o| o.pass)
+        {
+            self.done.insert(self.step);
+        }
+    }
+
+    /// Whether the student may go on: a prediction is answered, a task is done, an
+    /// observation was played to.
+    pub fn can_advance(&self) -> bool {
+        match &self.current().kind {
+            StepKind::Explain => true,
+            StepKind::Predict { .. } => self.answers.contains_key(&self.step),
+            StepKind::Observe { .. } => self.revealed.contains(&self.step),
+            StepKind::Do { .. } => self.done.contains(&self.step),
+        }
+    }
+
+    /// Answers the current prediction (once), then plays to its moment if it has one.
+    pub fn answer(&mut self, choice: usize, d: &mut Driver) {
+        let StepKind::Predict { choices, until, .. } = &self.current().kind else {
+            return;
+        };
+        if choice >= choices.len() || self.answers.contains_key(&self.step) {
+            return;
+        }
+        let until = *until;
+        self.answers.insert(self.step, choice);
+        if let Some(t) = until {
+            d.seek(t.0);
+            self.revealed.insert(self.step);
+        }
+    }
+
+    /// Plays an observation to its moment; the frame it names (if any) becomes the focus.
+    pub fn reveal(&mut self, d: &mut Driver) -> Result<(), String> {
+        let StepKind::Observe { until, .. } = &self.current().kind else {
+            return Ok(());
+        };
+        let until = until.clone();
+        match &until {
+            Until::Time(t) => d.seek(t.0),
+            Until::Frame { .. } => {
+                let found = play_until(&mut d.sim, &until, self.step_first_record)?;
+                d.ensure(d.sim.now().0);
+                if let Some(i) = found {
+                    let t = d.records()[i].t;
+                    d.seek(t);
+                    self.focus = Some(i);
+                }
+            }
+        }
+        self.revealed.insert(self.step);
+        Ok(())
+    }
+
+    /// Performs the current step's walkthrough in the lab ("show me").
+    pub fn show_me(&mut self, d: &mut Driver) -> Result<(), String> {
+        let StepKind::Do { walkthrough, .. } = &self.current().kind else {
+            return Ok(());
+        };
+        for a in walkthrough.clone() {
+            perform(&a, d)?;
+        }
+        self.update(d);
+        Ok(())
+    }
+
+    pub fn next(&mut self, d: &Driver) {
+        if !self.is_last() {
+            self.step += 1;
+            self.step_first_record = d.records().len();
+            self.focus = None;
+        }
+    }
+
+    pub fn back(&mut self) {
+        self.step = self.step.saturating_sub(1);
+        self.focus = None;
+    }
+}
+
+/// An action performed in the lab as a student's click would.
+pub fn perform(a: &Action, d: &mut Driver) -> Result<(), String> {
+    match a {
+        Action::RunFor(dt) => {
+            let t = d.view_t + dt.0;
+            d.seek(t);
+            Ok(())
+        }
+        Action::RunUntil(t) => {
+            d.seek(t.0);
+            Ok(())
+        }
+        Action::Model(f) => d.apply(f, &format!("{f:?}")),
+        Action::Ipvsadm { host, line } => match d.ipvsadm(*host, line) {
+            0 => Ok(()),
+            code => Err(format!("`{line}` exited {code}")),
+        },
+    }
+}
