@@ -19,6 +19,7 @@ mod ipvs_memory;
 mod ipvs_scenarios;
 mod keepalived_conf;
 mod labs;
+mod lessons;
 mod malformed;
 mod pcap_tshark;
 mod web_lab;
