@@ -6,16 +6,25 @@ use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
 pub use lvslab_sim::lesson::{Lang, Message};
 use std::collections::BTreeSet;
 
+pub mod reasons;
+
 /// The catalogue files of one language: (file name, text).
 pub fn sources(lang: Lang) -> &'static [(&'static str, &'static str)] {
     match lang {
         Lang::En => &[
             ("lvslab.ftl", include_str!("../locales/en/lvslab.ftl")),
             ("ui.ftl", include_str!("../locales/en/ui.ftl")),
+            ("scenarios.ftl", include_str!("../locales/en/scenarios.ftl")),
+            ("reasons.ftl", include_str!("../locales/en/reasons.ftl")),
         ],
         Lang::ZhCn => &[
             ("lvslab.ftl", include_str!("../locales/zh-CN/lvslab.ftl")),
             ("ui.ftl", include_str!("../locales/zh-CN/ui.ftl")),
+            (
+                "scenarios.ftl",
+                include_str!("../locales/zh-CN/scenarios.ftl"),
+            ),
+            ("reasons.ftl", include_str!("../locales/zh-CN/reasons.ftl")),
         ],
     }
 }
@@ -95,6 +104,21 @@ impl Catalog {
         let args: Vec<(&str, &str)> = m.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         self.tr(lang, m.id, &args)
     }
+
+    /// A drop or failure reason of the simulator (`Verdict::Dropped`, `metrics.drop`,
+    /// `metrics.fail`) in `lang`; a nested reason is rendered too. A text that is no known
+    /// reason comes back as it is.
+    pub fn reason(&self, lang: Lang, reason: &str) -> String {
+        let Some(mut m) = reasons::reason_message(reason) else {
+            return reason.to_string();
+        };
+        for (k, v) in m.args.iter_mut() {
+            if *k == "reason" {
+                *v = self.reason(lang, v);
+            }
+        }
+        self.msg(lang, &m)
+    }
 }
 
 /// The message ids a catalogue text defines (for completeness checks).
@@ -130,6 +154,22 @@ mod tests {
     }
 
     #[test]
+    fn no_message_is_defined_twice() {
+        for lang in Lang::ALL {
+            let mut seen = BTreeSet::new();
+            for (file, src) in sources(lang) {
+                for id in message_ids(src) {
+                    assert!(
+                        seen.insert(id.clone()),
+                        "{}: `{id}` defined again in {file}",
+                        lang.code()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn every_message_exists_in_both_languages() {
         let en = all_ids(Lang::En);
         let zh = all_ids(Lang::ZhCn);
@@ -138,6 +178,48 @@ mod tests {
         assert!(only_en.is_empty(), "messages missing in zh-CN: {only_en:?}");
         assert!(only_zh.is_empty(), "messages missing in en: {only_zh:?}");
         assert!(en.len() > 20);
+    }
+
+    #[test]
+    fn every_bundled_scenario_has_its_title_and_watch_text() {
+        let c = Catalog::new();
+        for b in lvslab_sim::bundled::ALL {
+            let meta = lvslab_sim::scenario::Scenario::parse(b.name, b.text)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", b.name))
+                .spec
+                .scenario;
+            for (part, file_text) in [("title", &meta.title), ("watch", &meta.watch)] {
+                let id = format!("scenario-{}-{part}", b.name);
+                for lang in Lang::ALL {
+                    assert!(c.has(lang, &id), "{} has no {id}", lang.code());
+                }
+                // English is the scenario file's own text.
+                let en = c.tr(Lang::En, &id, &[]);
+                assert_eq!(
+                    &en, file_text,
+                    "{id} differs from scenarios/{}.toml",
+                    b.name
+                );
+                let zh = c.tr(Lang::ZhCn, &id, &[]);
+                assert_ne!(zh, en, "{id} is not translated");
+                // Addresses and commands stay as they are.
+                for kept in kept_verbatim(&en) {
+                    assert!(zh.contains(&kept), "{id}: zh-CN lacks “{kept}”");
+                }
+            }
+        }
+    }
+
+    /// The IPv4 addresses and `code` spans of a text.
+    fn kept_verbatim(s: &str) -> Vec<String> {
+        let mut v: Vec<String> = s
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .map(|w| w.trim_end_matches('.'))
+            .filter(|w| w.parse::<std::net::Ipv4Addr>().is_ok())
+            .map(str::to_string)
+            .collect();
+        v.extend(s.split('`').skip(1).step_by(2).map(|c| format!("`{c}`")));
+        v
     }
 
     #[test]

@@ -22,6 +22,7 @@ Script lines:
                               scenario's client as a secondary address (a `#` line says so).
   @close-all                  close every open client connection
   @sysctl [HOST] NAME=VALUE   e.g. @sysctl net.ipv4.vs.expire_quiescent_template=1
+  @arp-flush [HOST]           ip neigh flush all on HOST (default: the director)
   # comment, blank line       copied to the output
 
 Output: each command is echoed as `$ COMMAND` (`ipvsadm ` is put in front of a bare

@@ -23,6 +23,7 @@
 //!   the VIP, and a `#` line says so.
 //! * `@close-all`: every client connection still open is closed.
 //! * `@sysctl [HOST] NAME=VALUE`: a sysctl on HOST (default: the director).
+//! * `@arp-flush [HOST]`: `ip neigh flush all` on HOST (default: the director).
 //! * `# ...` comments and blank lines are copied to the output as they are.
 //!
 //! Output: each command line is echoed first as `$ ` + the line (an ipvsadm line without
@@ -248,32 +249,28 @@ pub struct Transcript {
     pub errors: Vec<String>,
 }
 
-/// A console bound to one simulation and its director.
-pub struct Console {
-    pub sim: Simulation,
+/// The console's own state, apart from the simulation it drives: which director it types
+/// on, the client host for `@connect`, and notes to print. The browser keeps one beside
+/// its running simulation; `Console` bundles one with a simulation of its own.
+pub struct Session {
     director: usize,
     client: Option<usize>,
     /// `#` lines to print before the next result (addresses added to clients).
     notes: String,
 }
 
+/// A console bound to one simulation and its director.
+pub struct Console {
+    pub sim: Simulation,
+    pub session: Session,
+}
+
 impl Console {
     /// A console on `sim`'s first host running IPVS; the client is its first host with the
     /// client role.
     pub fn new(mut sim: Simulation) -> Result<Console, String> {
-        let director = sim
-            .hosts
-            .iter()
-            .position(|h| h.ipvs.is_some())
-            .ok_or_else(|| format!("scenario {} has no director (no host runs IPVS)", sim.name))?;
-        let client = sim.hosts.iter().position(|h| h.role == Role::Client);
-        sim.world.record_decisions = true;
-        Ok(Console {
-            sim,
-            director,
-            client,
-            notes: String::new(),
-        })
+        let session = Session::new(&mut sim)?;
+        Ok(Console { sim, session })
     }
 
     /// A console on a bundled scenario.
@@ -293,22 +290,82 @@ impl Console {
     }
 
     pub fn director(&self) -> usize {
-        self.director
+        self.session.director()
     }
 
     /// ipvsadm's view of the director now.
     pub fn snapshot(&self) -> IpvsSnapshot {
-        match &self.sim.hosts[self.director].ipvs {
-            Some(i) => i.snapshot(self.sim.now()),
+        self.session.snapshot(&self.sim)
+    }
+
+    /// Runs one ipvsadm command line (with its standard input) on the director; returns
+    /// the text a shell would show (stdout, stderr, `[exit N]`).
+    pub fn ipvsadm(&mut self, line: &str, stdin: &str) -> String {
+        self.session.ipvsadm(&mut self.sim, line, stdin)
+    }
+
+    /// Runs a whole script; see the module documentation for the language.
+    pub fn run_script(&mut self, script: &str) -> Transcript {
+        self.session.run_script(&mut self.sim, script)
+    }
+
+    /// Opens one connection and waits for it (see the module documentation).
+    pub fn connect(&mut self, a: &ConnectArgs) -> Result<ConnectOutcome, String> {
+        self.session.connect(&mut self.sim, a)
+    }
+
+    /// Closes every open client connection, then lets the closes land.
+    pub fn close_all(&mut self) {
+        self.session.close_all(&mut self.sim)
+    }
+}
+
+impl Session {
+    /// A session on `sim`'s first host running IPVS; the client is its first host with
+    /// the client role. Turns on the recording of IPVS decisions (`@connect` prints them).
+    pub fn new(sim: &mut Simulation) -> Result<Session, String> {
+        let director = sim
+            .hosts
+            .iter()
+            .position(|h| h.ipvs.is_some())
+            .ok_or_else(|| format!("scenario {} has no director (no host runs IPVS)", sim.name))?;
+        let client = sim.hosts.iter().position(|h| h.role == Role::Client);
+        sim.world.record_decisions = true;
+        Ok(Session {
+            director,
+            client,
+            notes: String::new(),
+        })
+    }
+
+    /// The same session on another director of the simulation.
+    pub fn set_director(&mut self, host: usize) {
+        self.director = host;
+    }
+
+    /// Runs one console line (an ipvsadm command, `cat /proc/net/ip_vs*`, or an `@`
+    /// directive) and returns what it printed, echo included.
+    pub fn run_line(&mut self, sim: &mut Simulation, line: &str) -> Transcript {
+        self.run_script(sim, line.lines().next().unwrap_or(""))
+    }
+
+    pub fn director(&self) -> usize {
+        self.director
+    }
+
+    /// ipvsadm's view of the director now.
+    pub fn snapshot(&self, sim: &Simulation) -> IpvsSnapshot {
+        match &sim.hosts[self.director].ipvs {
+            Some(i) => i.snapshot(sim.now()),
             None => IpvsSnapshot::default(),
         }
     }
 
     /// Runs one ipvsadm command line (with its standard input) on the director; returns
     /// the text a shell would show (stdout, stderr, `[exit N]`).
-    pub fn ipvsadm(&mut self, line: &str, stdin: &str) -> String {
+    pub fn ipvsadm(&mut self, sim: &mut Simulation, line: &str, stdin: &str) -> String {
         let mut t = DirectorTarget {
-            sim: &mut self.sim,
+            sim: &mut *sim,
             host: self.director,
         };
         let out = execute_with_stdin(line, stdin, &mut t);
@@ -321,7 +378,7 @@ impl Console {
     }
 
     /// Runs a whole script; see the module documentation for the language.
-    pub fn run_script(&mut self, script: &str) -> Transcript {
+    pub fn run_script(&mut self, sim: &mut Simulation, script: &str) -> Transcript {
         let mut tr = Transcript::default();
         let lines: Vec<&str> = script.lines().collect();
         let mut i = 0;
@@ -336,7 +393,7 @@ impl Console {
             }
             if let Some(rest) = line.strip_prefix('@') {
                 let _ = writeln!(tr.text, "$ {line}");
-                if let Err(e) = self.directive(rest, &mut tr.text) {
+                if let Err(e) = self.directive(sim, rest, &mut tr.text) {
                     let msg = format!("line {i}: {e}");
                     let _ = writeln!(tr.text, "console: {msg}");
                     tr.errors.push(msg);
@@ -345,7 +402,7 @@ impl Console {
             }
             if let Some(file) = line.strip_prefix("cat ") {
                 let _ = writeln!(tr.text, "$ {line}");
-                let snap = self.snapshot();
+                let snap = self.snapshot(sim);
                 match file.trim() {
                     "/proc/net/ip_vs_conn" => tr.text.push_str(&render_proc_ip_vs_conn(&snap)),
                     "/proc/net/ip_vs_stats" => tr.text.push_str(&render_proc_ip_vs_stats(&snap)),
@@ -377,13 +434,18 @@ impl Console {
                     stdin.push('\n');
                 }
             }
-            let out = self.ipvsadm(line, &stdin);
+            let out = self.ipvsadm(sim, line, &stdin);
             tr.text.push_str(&out);
         }
         tr
     }
 
-    fn directive(&mut self, rest: &str, out: &mut String) -> Result<(), String> {
+    fn directive(
+        &mut self,
+        sim: &mut Simulation,
+        rest: &str,
+        out: &mut String,
+    ) -> Result<(), String> {
         let words: Vec<&str> = rest.split_whitespace().collect();
         let head = words.first().copied().unwrap_or("");
         if let Some(t) = head.strip_prefix("t=") {
@@ -391,36 +453,36 @@ impl Console {
                 return Err("usage: @t=SECONDS or @t=+SECONDS".into());
             }
             let target = match t.strip_prefix('+') {
-                Some(d) => self.sim.now() + parse_seconds(d)?,
+                Some(d) => sim.now() + parse_seconds(d)?,
                 None => SimTime(parse_seconds(t)?.0),
             };
-            if target < self.sim.now() {
+            if target < sim.now() {
                 return Err(format!(
                     "time {} is in the past (now {})",
                     target,
-                    self.sim.now()
+                    sim.now()
                 ));
             }
-            self.sim.run_until(target);
+            sim.run_until(target);
             return Ok(());
         }
         match head {
             "connect" => {
                 let args = parse_connect(&words[1..])?;
-                self.connect_lines(&args, out)
+                self.connect_lines(sim, &args, out)
             }
             "close-all" => {
                 if words.len() > 1 {
                     return Err("usage: @close-all".into());
                 }
-                self.close_all();
+                self.close_all(sim);
                 Ok(())
             }
             "sysctl" => {
                 let (host, setting) = match words.len() {
                     2 => (self.director, words[1]),
                     3 => (
-                        self.sim
+                        sim
                             .host_index(words[1])
                             .ok_or_else(|| format!("no host named `{}`", words[1]))?,
                         words[2],
@@ -433,22 +495,37 @@ impl Console {
                 let value: i64 = value
                     .parse()
                     .map_err(|_| format!("`{value}` is not an integer"))?;
-                self.sim.apply_action(&FaultAction::Sysctl {
+                sim.apply_action(&FaultAction::Sysctl {
                     host,
                     name: name.to_string(),
                     value,
                 })
             }
+            "arp-flush" => {
+                let host = match words.len() {
+                    1 => self.director,
+                    2 => sim
+                        .host_index(words[1])
+                        .ok_or_else(|| format!("no host named `{}`", words[1]))?,
+                    _ => return Err("usage: @arp-flush [HOST]".into()),
+                };
+                sim.apply_action(&FaultAction::ArpFlush { host })
+            }
             "end" => Err("@end without ipvsadm -R".into()),
             _ => Err(format!(
-                "unknown directive `@{head}` (known: @t=, @connect, @close-all, @sysctl)"
+                "unknown directive `@{head}` (known: @t=, @connect, @close-all, @sysctl, @arp-flush)"
             )),
         }
     }
 
-    fn connect_lines(&mut self, a: &ConnectArgs, out: &mut String) -> Result<(), String> {
+    fn connect_lines(
+        &mut self,
+        sim: &mut Simulation,
+        a: &ConnectArgs,
+        out: &mut String,
+    ) -> Result<(), String> {
         if a.repeat == 1 {
-            let o = self.connect(a)?;
+            let o = self.connect(sim, a)?;
             out.push_str(&self.take_notes());
             let _ = writeln!(out, "{}", o.line());
             return Ok(());
@@ -457,7 +534,7 @@ impl Console {
         let mut fails = Vec::new();
         let mut counts: BTreeMap<String, u32> = BTreeMap::new();
         for n in 1..=a.repeat {
-            let o = self.connect(a)?;
+            let o = self.connect(sim, a)?;
             let label = o.label();
             *counts.entry(label.clone()).or_default() += 1;
             if o.dest.is_none() || o.failure.is_some() {
@@ -485,25 +562,29 @@ impl Console {
     /// The host that sends from `cip`: the one that owns it (clients first), else the
     /// scenario's client with `cip` added as a secondary address on its interface toward
     /// the VIP (with that interface's prefix when `cip` is inside its subnet, else /32).
-    fn client_for(&mut self, cip: Ipv4Addr, vip: Ipv4Addr) -> Result<usize, String> {
+    fn client_for(
+        &mut self,
+        sim: &mut Simulation,
+        cip: Ipv4Addr,
+        vip: Ipv4Addr,
+    ) -> Result<usize, String> {
         let owns = |h: &crate::net::host::Host| {
             h.ifaces
                 .iter()
                 .any(|i| i.kind != IfaceKind::Loopback && i.has_addr(cip))
         };
-        if let Some(i) = self
-            .sim
+        if let Some(i) = sim
             .hosts
             .iter()
             .position(|h| h.role == Role::Client && owns(h))
-            .or_else(|| self.sim.hosts.iter().position(owns))
+            .or_else(|| sim.hosts.iter().position(owns))
         {
             return Ok(i);
         }
         let c = self
             .client
             .ok_or("no host owns this address and the scenario has no client host")?;
-        let h = &mut self.sim.hosts[c];
+        let h = &mut sim.hosts[c];
         let hit = h
             .route(vip)
             .ok_or_else(|| format!("{} has no route to {vip}", h.name))?;
@@ -523,9 +604,13 @@ impl Console {
     }
 
     /// Opens one connection and waits for it (see the module documentation).
-    pub fn connect(&mut self, a: &ConnectArgs) -> Result<ConnectOutcome, String> {
-        let host = self.client_for(a.cip, a.target.0)?;
-        let now = self.sim.now();
+    pub fn connect(
+        &mut self,
+        sim: &mut Simulation,
+        a: &ConnectArgs,
+    ) -> Result<ConnectOutcome, String> {
+        let host = self.client_for(sim, a.cip, a.target.0)?;
+        let now = sim.now();
         let spec = WorkloadSpec {
             name: "console".into(),
             client: host,
@@ -546,8 +631,8 @@ impl Console {
                 ConnectMode::CloseAfter(d) => ClientMode::Hold(Some(d)),
             },
         };
-        let seen = self.sim.world.decisions.len();
-        let c = self.sim.connect(host, spec, Some(a.cip), a.cport);
+        let seen = sim.world.decisions.len();
+        let c = sim.connect(host, spec, Some(a.cip), a.cport);
         let get = a.mode == ConnectMode::Get;
         let deadline = now + if get { GET_TIMEOUT } else { CONNECT_WAIT } + SETTLE;
         let started = c.local.is_some();
@@ -560,22 +645,21 @@ impl Console {
                 sim.console_results.iter().any(|(t, _)| *t == c.tag)
             }
         };
-        while !done(&self.sim) {
-            match self.sim.world.queue.peek_time() {
+        while !done(sim) {
+            match sim.world.queue.peek_time() {
                 Some(t) if t <= deadline => {
-                    self.sim.step();
+                    sim.step();
                 }
                 _ => {
-                    self.sim.run_until(deadline);
+                    sim.run_until(deadline);
                     break;
                 }
             }
         }
-        let settle = self.sim.now() + SETTLE;
-        self.sim.run_until(settle);
+        let settle = sim.now() + SETTLE;
+        sim.run_until(settle);
 
-        let mut failure = self
-            .sim
+        let mut failure = sim
             .console_results
             .iter()
             .find(|(t, _)| *t == c.tag)
@@ -583,11 +667,10 @@ impl Console {
         if !started {
             failure = Some("could not start: no route to the target, or the port is in use".into());
         } else if failure.is_none() {
-            if !done(&self.sim) {
+            if !done(sim) {
                 failure = Some("no answer".into());
             } else if get {
-                let (ok, _) = self
-                    .sim
+                let (ok, _) = sim
                     .world
                     .metrics
                     .per_workload
@@ -599,9 +682,9 @@ impl Console {
                 }
             }
         }
-        let dname = self.sim.hosts[self.director].name.clone();
+        let dname = sim.hosts[self.director].name.clone();
         let decision = c.local.and_then(|(ip, port)| {
-            self.sim.world.decisions[seen..]
+            sim.world.decisions[seen..]
                 .iter()
                 .find(|(d, x)| *d == dname && x.client == IpAddr::V4(ip) && x.cport == port)
                 .map(|(_, x)| x.clone())
@@ -621,7 +704,7 @@ impl Console {
                 "IPVS made no decision: no virtual service took the SYN".to_string(),
             ),
         };
-        let server = dest.and_then(|(addr, _)| self.host_of(addr));
+        let server = dest.and_then(|(addr, _)| self.host_of(sim, addr));
         Ok(ConnectOutcome {
             client: c.local,
             dest,
@@ -632,10 +715,9 @@ impl Console {
     }
 
     /// The host (other than the director) whose Ethernet interface has this address.
-    fn host_of(&self, addr: IpAddr) -> Option<String> {
+    fn host_of(&self, sim: &Simulation, addr: IpAddr) -> Option<String> {
         let IpAddr::V4(a) = addr else { return None };
-        self.sim
-            .hosts
+        sim.hosts
             .iter()
             .enumerate()
             .find(|(i, h)| {
@@ -648,12 +730,12 @@ impl Console {
     }
 
     /// Closes every open client connection, then lets the closes land.
-    pub fn close_all(&mut self) {
-        for h in self.sim.hosts.iter_mut() {
-            h.close_all_clients(&mut self.sim.world);
+    pub fn close_all(&mut self, sim: &mut Simulation) {
+        for h in sim.hosts.iter_mut() {
+            h.close_all_clients(&mut sim.world);
         }
-        let settle = self.sim.now() + SETTLE;
-        self.sim.run_until(settle);
+        let settle = sim.now() + SETTLE;
+        sim.run_until(settle);
     }
 }
 

@@ -51,11 +51,63 @@ pub struct Entry {
     pub t: f64,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Default)]
 pub struct Console {
     pub entries: Vec<Entry>,
     /// Position while walking the history with the arrow keys (None: at the prompt).
     recall: Option<usize>,
+    /// The shared console's state for `@` directives and `cat` (made on first use).
+    session: Option<lvslab_sim::console::Session>,
+}
+
+/// Runs an `@` directive or `cat /proc/net/ip_vs*` through the shared console, as the
+/// command line's `lvslab console` does.
+fn run_shared(
+    session: &mut Option<lvslab_sim::console::Session>,
+    sim: &mut Simulation,
+    host: usize,
+    line: &str,
+) -> IpvsadmOutput {
+    if session.is_none() {
+        match lvslab_sim::console::Session::new(sim) {
+            Ok(s) => *session = Some(s),
+            Err(e) => {
+                return IpvsadmOutput {
+                    stdout: String::new(),
+                    stderr: format!("console: {e}\n"),
+                    exit_code: 1,
+                }
+            }
+        }
+    }
+    let Some(sess) = session.as_mut() else {
+        return IpvsadmOutput::default();
+    };
+    if sim.hosts.get(host).is_some_and(|h| h.ipvs.is_some()) {
+        sess.set_director(host);
+    }
+    let tr = sess.run_line(sim, line);
+    // Drop the echo of the command: the screen shows the prompt line already.
+    let text: String = tr.text.lines().skip(1).map(|l| format!("{l}\n")).collect();
+    let (stdout, stderr): (String, String) = if tr.errors.is_empty() {
+        (text, String::new())
+    } else {
+        (
+            text.lines()
+                .filter(|l| !l.starts_with("console: "))
+                .map(|l| format!("{l}\n"))
+                .collect(),
+            text.lines()
+                .filter(|l| l.starts_with("console: "))
+                .map(|l| format!("{l}\n"))
+                .collect(),
+        )
+    };
+    IpvsadmOutput {
+        stdout,
+        stderr,
+        exit_code: if tr.errors.is_empty() { 0 } else { 1 },
+    }
 }
 
 impl Console {
@@ -76,6 +128,8 @@ impl Console {
                 stdout: HELP.into(),
                 ..Default::default()
             }
+        } else if line.starts_with('@') || line.starts_with("cat ") {
+            run_shared(&mut self.session, sim, host, line)
         } else {
             run_ipvsadm(sim, host, line)
         };
@@ -132,6 +186,13 @@ const HELP: &str = "ipvsadm commands run on the selected director, e.g.
   ipvsadm --set 900 120 300       tcp tcpfin udp timeouts
   ipvsadm -S -n                   save the rules
 The leading `ipvsadm` is optional. `clear` empties this screen.
+Console directives (as in `lvslab console`):
+  @connect CIP VIP:PORT [hold | close-after S] [repeat N]   one client connection
+  @close-all                      close every held connection
+  @sysctl [HOST] NAME=VALUE       e.g. @sysctl rs1 net.ipv4.conf.all.arp_ignore=1
+  @arp-flush [HOST]               ip neigh flush all (e.g. on the router)
+  @t=+SECONDS                     let simulated time pass
+  cat /proc/net/ip_vs_conn        the kernel's connection table file
 ";
 
 #[cfg(test)]

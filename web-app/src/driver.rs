@@ -10,6 +10,7 @@ use lvslab_sim::engine::FaultAction;
 use lvslab_sim::scenario::diag::Diagnostic;
 use lvslab_sim::scenario::Scenario;
 use lvslab_sim::trace::TraceRecord;
+use lvslab_sim::SimTime;
 use lvslab_sim::Simulation;
 
 /// Beyond this many trace records the trace is switched off (memory), and the view says so.
@@ -31,8 +32,39 @@ pub struct DotView {
     pub arrival: usize,
 }
 
+/// Something the user did to the running lab, kept so the lab can be rebuilt at any time
+/// position (time travel) and shared: replaying the log on the same scenario and seed gives
+/// the same run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LabInput {
+    Action { action: FaultAction, label: String },
+    Console { host: usize, line: String },
+    Request,
+}
+
+/// A `LabInput` with the moment it happened: after `events` events, at `t` (ns).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Logged {
+    pub events: u64,
+    pub t: u64,
+    pub input: LabInput,
+}
+
+/// How to build the lab's simulation again (time travel rebuilds and replays).
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub seed: u64,
+    /// Drop the scenario's timed faults (a lesson whose student performs them).
+    pub drop_faults: bool,
+}
+
 pub struct Driver {
     pub sim: Simulation,
+    pub source: Source,
+    /// Every user input so far, in order; those after `next_input` wait for the
+    /// simulation to reach them again (after stepping back).
+    pub inputs: Vec<Logged>,
+    next_input: usize,
     pub name: String,
     pub text: String,
     pub warnings: Vec<Diagnostic>,
@@ -61,7 +93,7 @@ impl Driver {
     pub fn new(name: &str, text: &str, seed: Option<u64>) -> Result<Driver, Vec<Diagnostic>> {
         let sc = Scenario::parse(name, text)?;
         let (sim, warnings) = sc.build(seed)?;
-        Ok(Driver::with_sim(name, text, sim, warnings))
+        Ok(Driver::with_sim(name, text, sim, warnings, false))
     }
 
     /// A driver over a simulation built elsewhere (a lesson's, with its own seed and faults).
@@ -70,7 +102,12 @@ impl Driver {
         text: &str,
         mut sim: Simulation,
         warnings: Vec<Diagnostic>,
+        drop_faults: bool,
     ) -> Driver {
+        let source = Source {
+            seed: sim.seed,
+            drop_faults,
+        };
         sim.world.trace.enabled = true;
         sim.world.trace.capture = true;
         // One link's latency and jitter, plus time for a full frame's serialisation: the
@@ -85,6 +122,9 @@ impl Driver {
         let topo = Topology::from_sim(&sim);
         let mut d = Driver {
             sim,
+            source,
+            inputs: Vec::new(),
+            next_input: 0,
             name: name.to_string(),
             text: text.to_string(),
             warnings,
@@ -121,10 +161,122 @@ impl Driver {
     /// indexes the new records.
     pub fn ensure(&mut self, t: u64) {
         let until = t.saturating_add(self.lookahead);
+        // Inputs logged before a step back are applied again when their moment comes.
+        while let Some(l) = self.inputs.get(self.next_input).cloned() {
+            if l.t > until {
+                break;
+            }
+            if l.t > 0 {
+                self.sampler.run_sampled(&mut self.sim, l.t - 1);
+            }
+            lvslab_sim::lesson::runner::replay_to(&mut self.sim, l.events, SimTime(l.t));
+            self.next_input += 1;
+            let _ = self.perform(&l.input);
+        }
         if self.sim.now().0 < until {
             self.sampler.run_sampled(&mut self.sim, until);
         }
         self.index();
+    }
+
+    /// Applies an input to the simulation (no logging).
+    fn perform(&mut self, input: &LabInput) -> Result<(), String> {
+        match input {
+            LabInput::Action { action, label } => {
+                let r = self.sim.apply_action(action);
+                let t = self.sim.now().as_secs_f64();
+                self.changes.push((
+                    t,
+                    match &r {
+                        Ok(()) => label.to_string(),
+                        Err(e) => format!("{label}: {e}"),
+                    },
+                ));
+                r
+            }
+            LabInput::Console { host, line } => {
+                self.console.submit(&mut self.sim, *host, line);
+                match self.console.entries.last().map(|e| e.output.exit_code) {
+                    Some(0) | None => Ok(()),
+                    Some(c) => Err(format!("`{line}` exited {c}")),
+                }
+            }
+            LabInput::Request => {
+                let spec = self
+                    .sim
+                    .workloads
+                    .first()
+                    .map(|w| w.spec.clone())
+                    .ok_or("this scenario has no workload")?;
+                let src = spec.sources.first().copied();
+                let client = spec.client;
+                self.sim.connect(client, spec, src, None);
+                Ok(())
+            }
+        }
+    }
+
+    /// Logs an input made now (dropping inputs that were waiting past this moment: the
+    /// run now takes another course) and applies it.
+    pub fn input(&mut self, input: LabInput) -> Result<(), String> {
+        self.inputs.truncate(self.next_input);
+        self.inputs.push(Logged {
+            events: self.sim.world.metrics.events,
+            t: self.sim.now().0,
+            input: input.clone(),
+        });
+        self.next_input = self.inputs.len();
+        let r = self.perform(&input);
+        self.index();
+        r
+    }
+
+    /// Drops the inputs waiting past the current moment (before the simulation is advanced
+    /// by other means than `ensure`).
+    pub fn diverge(&mut self) {
+        self.inputs.truncate(self.next_input);
+    }
+
+    /// Moves the clock to any time, earlier ones included: going back rebuilds the
+    /// simulation from the scenario and replays the inputs up to there. Deterministic: the
+    /// trace records, and so every view, are the same as on the way forward.
+    pub fn seek_to(&mut self, t: u64) {
+        self.playing = false;
+        if t >= self.view_t {
+            self.view_t = t;
+            self.ensure(t);
+            return;
+        }
+        if let Ok(sim) = self.rebuilt() {
+            self.sim = sim;
+            self.flights = FlightLog::default();
+            self.sampler = Sampler::default();
+            self.console = Console::default();
+            self.changes.clear();
+            self.trace_stopped = false;
+            self.next_input = 0;
+        }
+        self.view_t = t;
+        self.ensure(t);
+    }
+
+    fn rebuilt(&self) -> Result<Simulation, String> {
+        let mut sc = Scenario::parse(&self.name, &self.text).map_err(|d| format!("{d:?}"))?;
+        if self.source.drop_faults {
+            sc.spec.faults.clear();
+        }
+        let (mut sim, _) = sc
+            .build(Some(self.source.seed))
+            .map_err(|d| format!("{d:?}"))?;
+        sim.world.trace.enabled = true;
+        sim.world.trace.capture = true;
+        Ok(sim)
+    }
+
+    /// Moves the clock to the middle of the previous hop (pausing playback).
+    pub fn step_back(&mut self) {
+        let to = self.flights.prev_hop_midpoint(self.view_t).unwrap_or(0);
+        self.seek_to(to);
     }
 
     fn index(&mut self) {
@@ -155,9 +307,26 @@ impl Driver {
             } else {
                 target = self.view_t.saturating_add(IDLE_JUMP_NS);
             }
+            // Never past a fault or a change of the user's: the jump lands on it.
+            if let Some(m) = self.next_change_after(self.view_t) {
+                target = target.min(m.max(self.view_t + 1));
+            }
         }
         self.view_t = target;
         self.ensure(target);
+    }
+
+    /// The next scheduled fault or logged input after `t` (ns).
+    pub fn next_change_after(&self, t: u64) -> Option<u64> {
+        let f = self
+            .sim
+            .faults
+            .iter()
+            .map(|f| f.at.0)
+            .filter(|&x| x > t)
+            .min();
+        let i = self.inputs.iter().map(|l| l.t).filter(|&x| x > t).min();
+        f.into_iter().chain(i).min()
     }
 
     /// The next transmission after `t`, running the simulation forward (at most
@@ -201,42 +370,69 @@ impl Driver {
 
     /// Applies a fault or toggle now and notes it.
     pub fn apply(&mut self, a: &FaultAction, label: &str) -> Result<(), String> {
-        let r = self.sim.apply_action(a);
-        let t = self.sim.now().as_secs_f64();
-        self.changes.push((
-            t,
-            match &r {
-                Ok(()) => label.to_string(),
-                Err(e) => format!("{label}: {e}"),
-            },
-        ));
-        r
+        self.input(LabInput::Action {
+            action: a.clone(),
+            label: label.to_string(),
+        })
     }
 
-    /// Runs an ipvsadm line on a director through the console (so it shows in its history).
+    /// Runs a console line (ipvsadm or an `@` directive) on a host; returns its exit code.
     pub fn ipvsadm(&mut self, host: usize, line: &str) -> i32 {
-        self.console.submit(&mut self.sim, host, line);
-        self.console
+        let _ = self.input(LabInput::Console {
+            host,
+            line: line.to_string(),
+        });
+        let code = self
+            .console
             .entries
             .last()
             .map(|e| e.output.exit_code)
-            .unwrap_or(0)
+            .unwrap_or(0);
+        // `@connect` and `@t=` run the simulation ahead: the clock follows.
+        let now = self.sim.now().0.saturating_sub(self.lookahead);
+        if now > self.view_t {
+            self.view_t = now;
+        }
+        code
     }
 
     /// Opens one more connection like the first workload's.
+    /// Without a workload (the console testbeds), a GET from the first client to the first
+    /// virtual service, through the console's `@connect` (its line shows the decision).
     pub fn send_request(&mut self) -> Result<(), String> {
-        let spec = self
+        if !self.sim.workloads.is_empty() {
+            return self.input(LabInput::Request);
+        }
+        let svc = self.sim.hosts.iter().enumerate().find_map(|(i, h)| {
+            let ipvs = h.ipvs.as_ref()?;
+            ipvs.config()
+                .services
+                .iter()
+                .find_map(|s| match s.config.key {
+                    lvslab_sim::admin::ServiceKey::Addr { addr, port, .. } => Some((i, addr, port)),
+                    _ => None,
+                })
+        });
+        let Some((director, vip, port)) = svc else {
+            return Err("the director has no virtual service yet: add one in the console (ipvsadm -A -t VIP:PORT -s rr, then -a -t VIP:PORT -r RIP -m)".into());
+        };
+        let cip = self
             .sim
-            .workloads
-            .first()
-            .map(|w| w.spec.clone())
-            .ok_or("this scenario has no workload")?;
-        let src = spec.sources.first().copied();
-        let client = spec.client;
-        // The connection starts at the simulation's time, which runs ahead of the clock.
-        self.sim.connect(client, spec, src, None);
-        self.index();
-        Ok(())
+            .hosts
+            .iter()
+            .filter(|h| h.role == lvslab_sim::net::host::Role::Client)
+            .flat_map(|h| h.ifaces.iter())
+            .find_map(|i| i.primary())
+            .ok_or("the scenario has no client host")?;
+        match self.ipvsadm(director, &format!("@connect {cip} {vip}:{port}")) {
+            0 => Ok(()),
+            _ => Err(self
+                .console
+                .entries
+                .last()
+                .map(|e| e.output.stderr.trim().to_string())
+                .unwrap_or_default()),
+        }
     }
 
     /// Frames on the wire at the clock's time, placed on the topology.
@@ -357,5 +553,74 @@ mod tests {
             .unwrap();
         assert!(!e.is_empty());
         assert!(e[0].line > 0);
+    }
+}
+
+#[cfg(test)]
+mod time_travel_tests {
+    use super::*;
+
+    fn dr() -> Driver {
+        let b = lvslab_sim::bundled::find("dr-lab").unwrap();
+        Driver::new(b.name, b.text, None).unwrap()
+    }
+
+    /// What the views show at the clock: the frames on the wire, the director's table and
+    /// the router's ARP cache.
+    fn view(d: &Driver) -> String {
+        let dir = d.sim.host_index("director").unwrap();
+        let snap = d.sim.hosts[dir]
+            .ipvs
+            .as_ref()
+            .unwrap()
+            .snapshot(d.sim.now());
+        format!(
+            "{} {:?} {} {:?}",
+            d.view_t,
+            d.dots(),
+            lvslab_sim::admin::render_list(&snap),
+            d.sim.hosts[d.sim.host_index("router").unwrap()].arp.rows()
+        )
+    }
+
+    #[test]
+    fn ten_hops_back_and_forward_give_the_same_state() {
+        let mut d = dr();
+        for _ in 0..25 {
+            d.step_hop();
+        }
+        // A change made by the user is replayed at its moment.
+        d.apply(
+            &FaultAction::Sysctl {
+                host: d.sim.host_index("rs1").unwrap(),
+                name: "net.ipv4.conf.all.arp_ignore".into(),
+                value: 1,
+            },
+            "arp_ignore 1",
+        )
+        .unwrap();
+        for _ in 0..10 {
+            d.step_hop();
+        }
+        let here = view(&d);
+        let recs = d.records().len();
+        for _ in 0..10 {
+            d.step_back();
+        }
+        assert!(d.view_t < here.split(' ').next().unwrap().parse::<u64>().unwrap());
+        for _ in 0..10 {
+            d.step_hop();
+        }
+        assert_eq!(view(&d), here);
+        assert!(d.records().len() >= recs.min(d.records().len()));
+        // Straight to a moment, or forward past it and back: the same.
+        let t = d.view_t;
+        d.seek_to(t + 2_000_000_000);
+        d.seek_to(t);
+        assert_eq!(view(&d), here);
+        let mut fresh = dr();
+        fresh.inputs = d.inputs.clone();
+        fresh.seek_to(t);
+        assert_eq!(view(&fresh), here);
     }
 }

@@ -205,6 +205,24 @@ impl FlightLog {
     }
 
     /// First transmission at or after `t`.
+    /// The middle of the latest hop that is before `t` (stepping back one hop).
+    pub fn prev_hop_midpoint(&self, t: u64) -> Option<u64> {
+        let end = self.flights.partition_point(|f| f.t0 < t);
+        self.flights[..end]
+            .iter()
+            .flat_map(|f| {
+                let t0 = f.t0;
+                let ends: Vec<u64> = if f.arrivals.is_empty() {
+                    vec![t0 + LOST_NS]
+                } else {
+                    f.arrivals.iter().map(|a| a.t1).collect()
+                };
+                ends.into_iter().map(move |t1| t0 + (t1 - t0) / 2)
+            })
+            .filter(|&m| m < t)
+            .max()
+    }
+
     pub fn next_start(&self, t: u64) -> Option<u64> {
         let i = self.flights.partition_point(|f| f.t0 < t);
         self.flights.get(i).map(|f| f.t0)

@@ -49,7 +49,14 @@ impl LessonRun {
                 .map(|x| x.to_string())
                 .unwrap_or_else(|| "the scenario does not build".into())
         })?;
-        let d = Driver::with_sim(&lesson.scenario, &lesson.scenario_text, sim, Vec::new());
+        let drop_faults = !lesson.faults;
+        let d = Driver::with_sim(
+            &lesson.scenario,
+            &lesson.scenario_text,
+            sim,
+            Vec::new(),
+            drop_faults,
+        );
         let run = LessonRun {
             lesson,
             step: 0,
@@ -129,6 +136,8 @@ impl LessonRun {
         match &until {
             Until::Time(t) => d.seek(t.0),
             Until::Frame { .. } => {
+                d.ensure(d.view_t);
+                d.diverge();
                 let found = play_until(&mut d.sim, &until, self.step_first_record)?;
                 d.ensure(d.sim.now().0);
                 if let Some(i) = found {

@@ -14,9 +14,11 @@ pub mod exports;
 pub mod flights;
 pub mod inspector;
 pub mod lesson_run;
+pub mod packet_log;
 pub mod sampling;
 pub mod share;
 pub mod tables;
+pub mod timeline;
 pub mod topology;
 pub mod whatif;
 

@@ -88,6 +88,14 @@ fn column(role: Role) -> usize {
 /// Every virtual service address of every director.
 pub fn virtual_addrs(sim: &Simulation) -> BTreeSet<Ipv4Addr> {
     let mut v = BTreeSet::new();
+    // keepalived's VIPs (and floating DIPs) move between directors.
+    for k in &sim.keepalived {
+        for i in &k.instances {
+            for (c, _) in &i.vips {
+                v.insert(c.addr);
+            }
+        }
+    }
     for h in &sim.hosts {
         if let Some(ipvs) = &h.ipvs {
             for s in &ipvs.config().services {
@@ -134,6 +142,29 @@ fn labels(sim: &Simulation, host: usize, vips: &BTreeSet<Ipv4Addr>) -> Vec<AddrL
     out
 }
 
+/// A host's addresses now (keepalived moves VIPs), labelled with their LVS roles.
+pub fn live_labels(sim: &Simulation, host: usize, vips: &BTreeSet<Ipv4Addr>) -> Vec<AddrLabel> {
+    labels(sim, host, vips)
+}
+
+/// Each VRRP instance on a host and its state now: (instance, state).
+pub fn vrrp_badges(sim: &Simulation, host: usize) -> Vec<(String, &'static str)> {
+    sim.keepalived
+        .iter()
+        .filter(|k| k.host == host)
+        .flat_map(|k| {
+            k.instances.iter().map(move |i| {
+                let st = if k.running && sim.hosts[host].up {
+                    i.vrrp.state.name()
+                } else {
+                    "STOPPED"
+                };
+                (i.vrrp.p.name.clone(), st)
+            })
+        })
+        .collect()
+}
+
 impl Topology {
     pub fn from_sim(sim: &Simulation) -> Topology {
         let vips = virtual_addrs(sim);
@@ -157,7 +188,23 @@ impl Topology {
             };
             for (k, &i) in members.iter().enumerate() {
                 let labels = labels(sim, i, &vips);
-                let h = 34.0 + 17.0 * labels.len().max(1) as f64;
+                // Room for keepalived's addresses (not there at start on a backup) and one
+                // VRRP state line per instance.
+                let extra = sim
+                    .keepalived
+                    .iter()
+                    .filter(|k| k.host == i)
+                    .map(|k| {
+                        let moving = k
+                            .instances
+                            .iter()
+                            .flat_map(|x| x.vips.iter())
+                            .filter(|(c, _)| !labels.iter().any(|l| l.addr == c.addr.to_string()))
+                            .count();
+                        moving + k.instances.len()
+                    })
+                    .sum::<usize>();
+                let h = 34.0 + 17.0 * (labels.len() + extra).max(1) as f64;
                 let row = first_row + k as f64;
                 nodes.push(NodeView {
                     idx: i,

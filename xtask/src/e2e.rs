@@ -149,11 +149,83 @@ impl Browser {
         .map(|_| ())
     }
     fn js(&self, script: &str) -> Result<Value> {
+        self.js_args(script, json!([]))
+    }
+    /// A script with arguments (`arguments[0]`...): strings need no quoting this way.
+    fn js_args(&self, script: &str, args: Value) -> Result<Value> {
         self.call(
             "POST",
             "/execute/sync",
-            Some(json!({"script": script, "args": []})),
+            Some(json!({"script": script, "args": args})),
         )
+    }
+    /// An asynchronous script: it gets a callback as its last argument and passes its
+    /// result to it (for Promises: `.then(done)`).
+    fn async_js(&self, script: &str, args: Value) -> Result<Value> {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+    /// Key presses through the WebDriver actions API, as a keyboard would send them, to
+    /// whatever has the focus. Each chord's keys go down in order and up in reverse, so
+    /// `SHIFT_TAB` is Shift+Tab.
+    fn keys(&self, chords: &[&str]) -> Result<()> {
+        let mut acts = Vec::new();
+        for chord in chords {
+            let ks: Vec<String> = chord.chars().map(String::from).collect();
+            for k in &ks {
+                acts.push(json!({"type": "keyDown", "value": k}));
+            }
+            for k in ks.iter().rev() {
+                acts.push(json!({"type": "keyUp", "value": k}));
+            }
+        }
+        self.call(
+            "POST",
+            "/actions",
+            Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": acts}]})),
+        )
+        .map(|_| ())
+    }
+    /// Types text, one key per character, into the focused element.
+    fn type_keys(&self, text: &str) -> Result<()> {
+        let chords: Vec<String> = text.chars().map(String::from).collect();
+        let refs: Vec<&str> = chords.iter().map(String::as_str).collect();
+        self.keys(&refs)
+    }
+    /// Whether the focused element matches `css`.
+    fn focus_is(&self, css: &str) -> Result<bool> {
+        Ok(self
+            .js_args(
+                "const e = document.activeElement; return !!e && e.matches(arguments[0]);",
+                json!([css]),
+            )?
+            .as_bool()
+            .unwrap_or(false))
+    }
+    /// The focused element, described for messages (`#id` or `tag.class`).
+    fn focused(&self) -> Result<String> {
+        let v = self.js(
+            "const e = document.activeElement; if (!e) return 'nothing';\
+             if (e.id) return '#' + e.id;\
+             const c = (e.getAttribute('class') || '').trim().split(/\\s+/).filter(x => x).join('.');\
+             const h = e.getAttribute('data-host') || e.getAttribute('data-record');\
+             return e.tagName.toLowerCase() + (c ? '.' + c : '') + (h ? '[' + h + ']' : '');",
+        )?;
+        Ok(v.as_str().unwrap_or("?").to_string())
+    }
+    /// The text of the first element matching `css`, or None (no waiting).
+    fn text_now(&self, css: &str) -> Result<Option<String>> {
+        let v = self.js_args(
+            "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+            json!([css]),
+        )?;
+        Ok(v.as_str().map(str::to_string))
+    }
+    fn exists(&self, css: &str) -> Result<bool> {
+        Ok(self.text_now(css)?.is_some())
     }
     fn number(&self, css: &str) -> Result<f64> {
         let t = self.text(css)?;
@@ -620,5 +692,5 @@ fn steps(b: &Browser, port: u16, art: &Path) -> Result<()> {
         errs.is_empty(),
         &format!("no error shown in the page ({errs})"),
     )?;
-    Ok(())
+    new_flows(b, &base, art)
 }

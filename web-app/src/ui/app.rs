@@ -93,6 +93,17 @@ pub enum Msg {
     LessonBack,
     LessonExit,
     SetLang(Lang),
+    StepBack,
+    /// Moves the clock to a time (ns), earlier ones included.
+    Seek(u64),
+    MarkerNext,
+    MarkerPrev,
+    LogFilterSet(crate::packet_log::LogFilter),
+    /// A page of the packet log; None follows the newest.
+    LogPage(Option<usize>),
+    Palette(bool),
+    /// Enter on a host in the diagram: inspect its newest frame.
+    InspectNode(usize),
 }
 
 /// The three lab scenarios replayed side by side on one clock, each aligned on its first SYN.
@@ -130,6 +141,9 @@ pub struct App {
     pub lesson: Option<LessonRun>,
     /// Only the lesson and its lab (an iframe in a course page).
     pub embed: bool,
+    pub log_filter: crate::packet_log::LogFilter,
+    pub log_page: Option<usize>,
+    pub palette_safe: bool,
     pub catalog: Vec<Entry>,
     pub lab: Option<Driver>,
     pub current: String,
@@ -473,6 +487,9 @@ impl Component for App {
             lessons: lesson_run::bundled(),
             lesson: None,
             embed: false,
+            log_filter: Default::default(),
+            log_page: None,
+            palette_safe: false,
             catalog: catalog::entries(),
             lab: None,
             current: String::new(),
@@ -573,6 +590,7 @@ impl Component for App {
                             link.send_message(Msg::TogglePlay);
                         }
                         "s" | "." => link.send_message(Msg::Step),
+                        "," => link.send_message(Msg::StepBack),
                         _ => {}
                     }
                 },
@@ -632,6 +650,44 @@ impl Component for App {
                 self.pick(&name, None)
             }
             Msg::PickLesson(id) => self.start_lesson(&id, None),
+            Msg::StepBack => {
+                if let Some(l) = &mut self.lab {
+                    l.step_back();
+                }
+            }
+            Msg::Seek(t) => {
+                if let Some(l) = &mut self.lab {
+                    l.seek_to(t);
+                }
+            }
+            Msg::MarkerNext | Msg::MarkerPrev => {
+                if let Some(l) = &mut self.lab {
+                    let m = crate::timeline::markers(l);
+                    let to = if matches!(msg, Msg::MarkerNext) {
+                        crate::timeline::next_after(&m, l.view_t)
+                    } else {
+                        crate::timeline::prev_before(&m, l.view_t)
+                    };
+                    if let Some(t) = to {
+                        l.seek_to(t);
+                    }
+                }
+            }
+            Msg::LogFilterSet(f) => {
+                self.log_filter = f;
+                self.log_page = None;
+            }
+            Msg::LogPage(p) => self.log_page = p,
+            Msg::Palette(b) => self.palette_safe = b,
+            Msg::InspectNode(h) => {
+                if let Some(l) = &self.lab {
+                    let name = &l.sim.hosts[h].name;
+                    let n = l.visible_records();
+                    if let Some(i) = (0..n).rev().find(|&i| &l.records()[i].node == name) {
+                        self.selected = Some(i);
+                    }
+                }
+            }
             Msg::LessonExit => {
                 self.lesson = None;
                 self.update_hash();

@@ -2,7 +2,6 @@
 //! and what every node did to the first request and its reply.
 
 use super::app::{App, Msg};
-use super::panels::speed_select;
 use super::topo_svg;
 use crate::compare::HopChange;
 use yew::prelude::*;
@@ -37,7 +36,7 @@ impl App {
             html! {
                 <div class="pane">
                     <h3>{ p.name.to_uppercase().replace("-LAB", "") }</h3>
-                    { topo_svg::topology(&d.topo, &dots, &up, &[], Callback::noop(), &format!("cmp-{}", p.name)) }
+                    { topo_svg::topology(&d.topo, &dots, &topo_svg::Live { up: up.clone(), ..Default::default() }, &[], Callback::noop(), Callback::noop(), false, &format!("cmp-{}", p.name)) }
                 </div>
             }
         });
@@ -60,7 +59,7 @@ impl App {
                         <button id="cmp-play" class="primary" onclick={link.callback(|_| Msg::CmpTogglePlay)}>
                             { if c.playing { "\u{275a}\u{275a} Pause" } else { "\u{25b6} Play" } }</button>
                         <button id="cmp-step" onclick={link.callback(|_| Msg::CmpStep)}>{ "Step one hop" }</button>
-                        { speed_select(c.speed, link.callback(Msg::CmpSpeed), "cmp-speed") }
+                        { self.speed_select(c.speed, link.callback(Msg::CmpSpeed), "cmp-speed") }
                         <button onclick={link.callback(|_| Msg::CmpRestart)}>{ "Back to the first SYN" }</button>
                         <span>{ format!("t = first SYN + {:.3} ms", c.rel as f64 / 1e6) }</span>
                     </div>

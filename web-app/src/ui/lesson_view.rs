@@ -190,7 +190,7 @@ impl App {
                 }
                 if done { <p class="feedback good" id="lesson-done" role="status">{ self.t("lesson-done") }</p> }
                 if run.is_last() {
-                    <p class="summary"><b>{ self.t("lesson-summary") }{ ": " }</b>{ rich(run.lesson.summary.get(lang)) }</p>
+                    <p class="summary"><b>{ self.t("lesson-in-one-line") }{ ": " }</b>{ rich(run.lesson.summary.get(lang)) }</p>
                 }
                 <div class="lesson-nav">
                     <button id="lesson-back" disabled={run.step == 0} onclick={link.callback(|_| Msg::LessonBack)}>{ self.t("lesson-back") }</button>

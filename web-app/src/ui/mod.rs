@@ -4,6 +4,7 @@
 mod app;
 mod compare_view;
 mod dom;
+mod lab_extras;
 mod lesson_view;
 mod panels;
 mod topo_svg;

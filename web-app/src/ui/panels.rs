@@ -10,7 +10,7 @@ use crate::inspector;
 use crate::sampling::ChartData;
 use crate::tables;
 use lvslab_sim::scenario::diag::Severity;
-use lvslab_sim::trace::{Direction, Verdict};
+use lvslab_sim::trace::Direction;
 use plotters::prelude::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -26,25 +26,6 @@ const SPEEDS: &[(f64, &str)] = &[
     (100_000.0, "400\u{d7}"),
     (1_000_000.0, "real time"),
 ];
-
-pub fn speed_select(cur: f64, cb: Callback<f64>, id: &str) -> Html {
-    let onchange = Callback::from(move |e: Event| {
-        if let Some(s) = e.target_dyn_into::<HtmlSelectElement>() {
-            if let Ok(v) = s.value().parse::<f64>() {
-                cb.emit(v);
-            }
-        }
-    });
-    html! {
-        <label class="inline">{ "Speed " }
-            <select id={id.to_string()} {onchange}>
-                { for SPEEDS.iter().map(|(v, l)| html! {
-                    <option value={v.to_string()} selected={(*v - cur).abs() < 1e-9}>{ *l }</option>
-                }) }
-            </select>
-        </label>
-    }
-}
 
 /// Draws the three charts into canvases `{prefix}-conns`, `{prefix}-rps`, `{prefix}-latency`.
 pub fn draw_chart_set(prefix: &str, d: &ChartData) -> Result<(), String> {
@@ -92,6 +73,70 @@ fn ms(t: u64) -> String {
 }
 
 impl App {
+    /// The speed choice, each option saying how much simulated time passes per second.
+    pub fn speed_select(&self, cur: f64, cb: Callback<f64>, id: &str) -> Html {
+        let onchange = Callback::from(move |e: Event| {
+            if let Some(s) = e.target_dyn_into::<HtmlSelectElement>() {
+                if let Ok(v) = s.value().parse::<f64>() {
+                    cb.emit(v);
+                }
+            }
+        });
+        let label = |v: f64, mult: &str| {
+            if v >= 1_000_000.0 {
+                return self.t("speed-real-time");
+            }
+            // v simulated ns per wall ms = v µs of simulated time per wall second.
+            let sim =
+                lvslab_sim::time::format_duration(lvslab_sim::SimDuration((v * 1000.0) as u64));
+            self.cat
+                .tr(self.lang, "speed-option", &[("mult", mult), ("sim", &sim)])
+        };
+        html! {
+            <label class="inline">{ self.t("speed") }{ " " }
+                <select id={id.to_string()} {onchange}>
+                    { for SPEEDS.iter().map(|(v, l)| html! {
+                        <option value={v.to_string()} selected={(*v - cur).abs() < 1e-9}>{ label(*v, l) }</option>
+                    }) }
+                </select>
+            </label>
+        }
+    }
+
+    /// A bundled scenario's title or watch text in the reader's language (the file's own
+    /// text for anything the catalogue does not know, such as an edited scenario).
+    pub fn scenario_text(&self, name: &str, what: &str, own: &str) -> String {
+        let id = format!("scenario-{name}-{what}");
+        if self.cat.has(self.lang, &id) {
+            self.cat.tr(self.lang, &id, &[])
+        } else {
+            own.to_string()
+        }
+    }
+
+    /// The newest hop at the clock, for screen readers (a polite live region).
+    pub fn hop_announcement(&self, l: &Driver) -> String {
+        let n = l.visible_records();
+        match n.checked_sub(1).map(|i| &l.records()[i]) {
+            Some(r) => self.cat.tr(
+                self.lang,
+                "hop-announce",
+                &[
+                    ("node", &r.node),
+                    (
+                        "dir",
+                        match r.dir {
+                            Direction::Rx => "rx",
+                            Direction::Tx => "tx",
+                        },
+                    ),
+                    ("summary", &r.summary),
+                ],
+            ),
+            None => String::new(),
+        }
+    }
+
     pub fn view_lab(&self, ctx: &Context<Self>) -> Html {
         html! {
             <div class={classes!("lab", self.lesson.is_some().then_some("in-lesson"), self.embed.then_some("embed"))}>
@@ -144,8 +189,8 @@ impl App {
                     <button class={classes!("scenario", active.then_some("active"))} id={format!("pick-{}", e.name)}
                         aria-pressed={active.to_string()}
                         onclick={link.callback(move |_| Msg::Pick(name.clone()))}>
-                        <span class="title">{ &e.title }</span>
-                        <span class="watch">{ &e.watch }</span>
+                        <span class="title">{ self.scenario_text(e.name, "title", &e.title) }</span>
+                        <span class="watch">{ self.scenario_text(e.name, "watch", &e.watch) }</span>
                     </button>
                 </li>
             });
@@ -224,7 +269,6 @@ impl App {
             .iter()
             .find(|e| e.name == l.name)
             .filter(|_| !self.edited);
-        let up: Vec<bool> = l.sim.hosts.iter().map(|h| h.up).collect();
         let dots = l.dots();
         let skip = link.callback(|e: Event| {
             Msg::SkipIdle(
@@ -237,14 +281,14 @@ impl App {
             <>
             <section class="panel stage">
                 <div class="scenario-head">
-                    <h2>{ title.map(|e| e.title.clone()).unwrap_or_else(|| l.sim.name.clone()) }</h2>
-                    if let (Some(e), None) = (title, &self.lesson) { <p class="watch-text"><b>{ self.t("watch") }{ " " }</b>{ &e.watch }</p> }
+                    <h2>{ title.map(|e| self.scenario_text(e.name, "title", &e.title)).unwrap_or_else(|| l.sim.name.clone()) }</h2>
+                    if let (Some(e), None) = (title, &self.lesson) { <p class="watch-text"><b>{ self.t("watch") }{ " " }</b>{ self.scenario_text(e.name, "watch", &e.watch) }</p> }
                 </div>
                 <div class="controls" role="toolbar" aria-label="Playback">
                     <button id="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}
                         title="Space">{ self.t(if l.playing { "pause" } else { "play" }) }</button>
                     <button id="step" onclick={link.callback(|_| Msg::Step)} title="s">{ self.t("step-hop") }</button>
-                    { speed_select(l.speed, link.callback(Msg::Speed), "speed") }
+                    { self.speed_select(l.speed, link.callback(Msg::Speed), "speed") }
                     <label class="inline"><input type="checkbox" checked={l.skip_idle} onchange={skip} />{ " " }{ self.t("skip-idle") }</label>
                     <button id="run-to-end" onclick={link.callback(|_| Msg::RunToEnd)}>{ self.t("run-to-end") }</button>
                     <button id="send-request" onclick={link.callback(|_| Msg::SendRequest)}>{ self.t("send-request") }</button>
@@ -261,14 +305,20 @@ impl App {
                 if l.trace_stopped {
                     <p class="note">{ "The trace grew too large and was switched off: frames are no longer drawn." }</p>
                 }
-                { topo_svg::topology(&l.topo, &dots, &up, &self.highlighted(), link.callback(Msg::Inspect), "topology") }
-                <p class="legend">{ "Each connection has its own colour; yellow squares are ARP. Click a frame or a log row to inspect it." }</p>
+                { topo_svg::topology(&l.topo, &dots, &topo_svg::Live::of(&l.sim), &self.highlighted(), link.callback(Msg::Inspect), link.callback(Msg::InspectNode), self.palette_safe, "topology") }
+                { self.view_timeline(ctx, l) }
+                <div class="sr-only" id="hop-announcer" aria-live="polite">{ self.hop_announcement(l) }</div>
+                <p class="legend">{ "Each connection has its own colour; yellow squares are ARP. Click a frame or a log row to inspect it." }
+                    <label class="inline"><input type="checkbox" id="palette-safe" checked={self.palette_safe}
+                        onchange={link.callback(|e: Event| Msg::Palette(e.target_dyn_into::<HtmlInputElement>().map(|i| i.checked()).unwrap_or(false)))} />
+                    { " " }{ self.t("palette-safe-label") }</label></p>
             </section>
             { self.view_inspector(ctx, l) }
             <div class="two-col">
-                { self.frozen("log", || self.view_log(ctx, l)) }
+                { self.frozen("log", || self.view_packet_log(ctx, l)) }
                 { self.frozen("nodes", || self.view_nodes(ctx, l)) }
             </div>
+            { self.view_ha(l) }
             { self.frozen("console", || self.view_console(ctx, l)) }
             <section class="panel">
                 <h2>{ "Charts (sampled every simulated second)" }</h2>
@@ -311,52 +361,6 @@ impl App {
                     <thead><tr><th>{ "Layer" }</th><th>{ "Field" }</th><th>{ format!("Arriving at {}", ins.node) }</th><th>{ format!("Leaving {}", ins.node) }</th></tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
-            </section>
-        }
-    }
-
-    fn view_log(&self, ctx: &Context<Self>, l: &Driver) -> Html {
-        let link = ctx.link();
-        let recs = l.records();
-        let n = l.visible_records();
-        let rows = (n.saturating_sub(150)..n).rev().map(|i| {
-            let r = &recs[i];
-            let sel = self.selected == Some(i);
-            let (dir, dcls) = match r.dir {
-                Direction::Rx => ("rx", "rx"),
-                Direction::Tx => ("tx", "tx"),
-            };
-            let verdict = match &r.verdict {
-                Verdict::Sent => String::new(),
-                Verdict::Delivered => "delivered".into(),
-                Verdict::Forwarded => "forwarded".into(),
-                Verdict::Dropped(x) => format!("DROPPED: {x}"),
-            };
-            let dropped = matches!(r.verdict, Verdict::Dropped(_));
-            let onkeydown = link.batch_callback(move |e: KeyboardEvent| {
-                (e.key() == "Enter" || e.key() == " ").then_some(Msg::Inspect(i))
-            });
-            html! {
-                <tr class={classes!("log-row", sel.then_some("selected"), dropped.then_some("dropped"))} tabindex="0"
-                    data-node={r.node.clone()} data-dir={dir} data-record={i.to_string()}
-                    onclick={link.callback(move |_| Msg::Inspect(i))} {onkeydown}>
-                    <td class="mono">{ ms(r.t) }</td>
-                    <td>{ &r.node }</td><td>{ &r.iface }</td>
-                    <td class={dcls}>{ dir }</td>
-                    <td class="mono">{ &r.summary }</td>
-                    <td>{ verdict }</td>
-                </tr>
-            }
-        });
-        html! {
-            <section class="panel log">
-                <h2>{ format!("Packet log ({} hops so far, newest first)", n) }</h2>
-                <div class="scroll">
-                    <table id="packet-log">
-                        <thead><tr><th>{ "ms" }</th><th>{ "node" }</th><th>{ "if" }</th><th>{ "" }</th><th>{ "frame" }</th><th>{ "verdict" }</th></tr></thead>
-                        <tbody>{ for rows }</tbody>
-                    </table>
-                </div>
             </section>
         }
     }

@@ -26,6 +26,20 @@ fn role_class(r: Role) -> &'static str {
     }
 }
 
+/// The Okabe–Ito palette: eight colours told apart with every common colour-vision
+/// deficiency.
+pub const OKABE_ITO: [&str; 7] = [
+    "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+];
+
+pub fn dot_colour_safe(d: &DotView) -> String {
+    match d.hue {
+        Some(h) => OKABE_ITO[(h as usize / 7) % OKABE_ITO.len()].to_string(),
+        None if d.arp => "#F0E442".into(),
+        None => "#555".into(),
+    }
+}
+
 pub fn dot_colour(d: &DotView) -> String {
     match d.hue {
         Some(h) => format!("hsl({h}, 80%, 42%)"),
@@ -34,15 +48,43 @@ pub fn dot_colour(d: &DotView) -> String {
     }
 }
 
-/// `up[i]` says whether host i is running.
+/// What the diagram shows of each host now (addresses move with keepalived).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Live {
+    pub up: Vec<bool>,
+    pub labels: Vec<Vec<crate::topology::AddrLabel>>,
+    pub badges: Vec<Vec<(String, &'static str)>>,
+}
+
+impl Live {
+    pub fn of(sim: &lvslab_sim::Simulation) -> Live {
+        let vips = crate::topology::virtual_addrs(sim);
+        Live {
+            up: sim.hosts.iter().map(|h| h.up).collect(),
+            labels: (0..sim.hosts.len())
+                .map(|i| crate::topology::live_labels(sim, i, &vips))
+                .collect(),
+            badges: (0..sim.hosts.len())
+                .map(|i| crate::topology::vrrp_badges(sim, i))
+                .collect(),
+        }
+    }
+}
+
+/// The diagram. Hosts are focusable: arrow keys move between them, Enter inspects the
+/// host's newest frame (`on_node`).
+#[allow(clippy::too_many_arguments)]
 pub fn topology(
     topo: &Topology,
     dots: &[DotView],
-    up: &[bool],
+    live: &Live,
     highlight: &[String],
     on_pick: Callback<usize>,
+    on_node: Callback<usize>,
+    palette_safe: bool,
     id: &str,
 ) -> Html {
+    let up = &live.up;
     let vb = format!("0 0 {:.0} {:.0}", topo.width, topo.height);
     let buses = topo.buses.iter().map(|b| {
         html! {
@@ -66,7 +108,17 @@ pub fn topology(
         let is_up = up.get(n.idx).copied().unwrap_or(true);
         let lit = highlight.contains(&n.name);
         let class = classes!("node", role_class(n.role), (!is_up).then_some("down"), lit.then_some("highlight"));
-        let lines = n.labels.iter().enumerate().map(|(k, l)| {
+        let labels = live.labels.get(n.idx).unwrap_or(&n.labels);
+        let nlab = labels.len();
+        let badges = live.badges.get(n.idx).cloned().unwrap_or_default();
+        let badge_lines = badges.into_iter().enumerate().map(|(k, (inst, st))| {
+            let y = n.y + 40.0 + 17.0 * (nlab + k) as f64;
+            html! {
+                <text x={(n.x + 8.0).to_string()} y={y.to_string()} class={classes!("vrrp-badge", st.to_ascii_lowercase())}
+                    data-host={n.name.clone()} data-instance={inst.clone()}>{ format!("{inst}: {st}") }</text>
+            }
+        });
+        let lines = labels.iter().enumerate().map(|(k, l)| {
             let y = n.y + 40.0 + 17.0 * k as f64;
             let text = if l.tag.is_empty() {
                 format!("{} ({})", l.addr, l.iface)
@@ -77,21 +129,31 @@ pub fn topology(
             };
             html! { <text x={(n.x + 8.0).to_string()} y={y.to_string()} class={classes!("addr", l.tag.to_ascii_lowercase())}>{ text }</text> }
         });
+        let idx = n.idx;
+        let on_node = on_node.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_node.emit(idx);
+            }
+        });
         html! {
-            <g class={class} data-host={n.name.clone()}>
+            <g class={class} data-host={n.name.clone()} tabindex="0" role="button" {onkeydown}
+                aria-label={format!("{} ({})", n.name, role_name(n.role))}>
                 <rect x={n.x.to_string()} y={n.y.to_string()} width={n.w.to_string()} height={n.h.to_string()} rx="8" />
                 <text x={(n.x + 8.0).to_string()} y={(n.y + 20.0).to_string()} class="name">{ &n.name }</text>
                 <text x={(n.x + n.w - 8.0).to_string()} y={(n.y + 20.0).to_string()} text-anchor="end" class="role">
                     { if is_up { role_name(n.role) } else { "DOWN" } }
                 </text>
                 { for lines }
+                { for badge_lines }
             </g>
         }
     });
     let dots = dots.iter().map(|d| {
         let rec = d.record;
         let key = format!("{rec}.{}", d.arrival);
-        let fill = dot_colour(d);
+        let fill = if palette_safe { dot_colour_safe(d) } else { dot_colour(d) };
         if d.arp {
             html! {
                 <rect {key} class="pkt arp" x={format!("{:.1}", d.x - 6.0)} y={format!("{:.1}", d.y - 6.0)} width="12" height="12"
@@ -115,9 +177,50 @@ pub fn topology(
             on_pick.emit(r);
         }
     });
+    // Arrow keys move the focus from host to host (in the order they are drawn).
+    let onkeydown = Callback::from(|e: KeyboardEvent| {
+        let step: i32 = match e.key().as_str() {
+            "ArrowRight" | "ArrowDown" => 1,
+            "ArrowLeft" | "ArrowUp" => -1,
+            _ => return,
+        };
+        let Some(svg) = e
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let Ok(nodes) = svg.query_selector_all("g.node") else {
+            return;
+        };
+        let active = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.active_element());
+        let n = nodes.length() as i32;
+        if n == 0 {
+            return;
+        }
+        let cur = (0..n).find(|&i| {
+            nodes
+                .item(i as u32)
+                .and_then(|x| x.dyn_into::<web_sys::Element>().ok())
+                == active
+        });
+        let next = match cur {
+            Some(i) => (i + step).rem_euclid(n),
+            None => 0,
+        };
+        if let Some(el) = nodes
+            .item(next as u32)
+            .and_then(|x| x.dyn_into::<web_sys::SvgElement>().ok())
+        {
+            e.prevent_default();
+            let _ = el.focus();
+        }
+    });
     html! {
-        <svg class="topology" id={id.to_string()} viewBox={vb} preserveAspectRatio="xMidYMin meet" role="img"
-            aria-label="Topology: hosts, segments and the frames on the wire" {onclick}>
+        <svg class={classes!("topology", palette_safe.then_some("safe"))} id={id.to_string()} viewBox={vb} preserveAspectRatio="xMidYMin meet" role="group"
+            aria-label="Topology: hosts, segments and the frames on the wire" {onclick} {onkeydown}>
             { for buses }
             { for links }
             { for nodes }
