@@ -2,6 +2,7 @@
 //! (`locales/LANG/*.ftl`, compiled in). The model speaks in message ids with arguments
 //! (`lvslab_sim::lesson::Message`); the command line and the browser render them here.
 
+use fluent_bundle::types::FluentNumber;
 use fluent_bundle::{FluentArgs, FluentBundle, FluentResource};
 pub use lvslab_sim::lesson::{Lang, Message};
 use std::collections::BTreeSet;
@@ -83,9 +84,13 @@ impl Catalog {
     pub fn tr(&self, lang: Lang, id: &str, args: &[(&str, &str)]) -> String {
         let mut fa = FluentArgs::new();
         for (k, v) in args {
-            // Numbers stay numbers so plural rules can select on them.
-            match v.parse::<f64>() {
-                Ok(n) if !v.is_empty() && !v.contains(' ') => fa.set(*k, n),
+            // Numbers stay numbers so plural rules can select on them, with the fraction
+            // digits they were written with ("12.500" stays "12.500", not "12.5").
+            let numeric = v
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+            match v.parse::<FluentNumber>() {
+                Ok(n) if numeric && !v.is_empty() => fa.set(*k, n),
                 _ => fa.set(*k, v.to_string()),
             }
         }
@@ -220,6 +225,30 @@ mod tests {
             .collect();
         v.extend(s.split('`').skip(1).step_by(2).map(|c| format!("`{c}`")));
         v
+    }
+
+    #[test]
+    fn numbers_keep_their_fraction_digits() {
+        let c = Catalog::new();
+        let s = c.tr(
+            Lang::En,
+            "inspector-title",
+            &[("node", "rs1"), ("t", "0.000")],
+        );
+        assert!(s.contains("0.000 ms"), "{s}");
+        let s = c.tr(
+            Lang::En,
+            "whatif-totals",
+            &[("sent", "60000"), ("completed", "12"), ("failed", "0")],
+        );
+        assert!(s.starts_with("60000 sent"), "{s}");
+        // Plural rules still see a number.
+        let one = c.tr(
+            Lang::En,
+            "error-compare-diagnostics",
+            &[("name", "x"), ("n", "1")],
+        );
+        assert!(one.ends_with("1 diagnostic"), "{one}");
     }
 
     #[test]

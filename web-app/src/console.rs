@@ -133,6 +133,10 @@ impl Console {
         } else {
             run_ipvsadm(sim, host, line)
         };
+        let mut output = output;
+        if let Some(h) = order_hint(line, &output) {
+            output.stderr.push_str(&h);
+        }
         self.entries.push(Entry {
             host: sim
                 .hosts
@@ -174,6 +178,63 @@ impl Console {
         self.recall = Some(i);
         self.inputs().get(i).map(|s| s.to_string())
     }
+}
+
+/// ipvsadm takes its command first (`-Ln --rate`, not `--rate -Ln`) and answers anything
+/// else with "Try `ipvsadm -h'": say how to reorder the line.
+pub fn order_hint(line: &str, out: &IpvsadmOutput) -> Option<String> {
+    if out.exit_code != 255 || !out.stderr.contains("Try `ipvsadm -h'") {
+        return None;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let skip = usize::from(
+        words
+            .first()
+            .is_some_and(|w| *w == "ipvsadm" || w.ends_with("/ipvsadm")),
+    );
+    let args = &words[skip..];
+    let is_cmd = |w: &str| {
+        w.starts_with('-')
+            && !w.starts_with("--")
+            && w[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| "AEDCRSaedlLZhV".contains(c))
+            || matches!(
+                w,
+                "--list"
+                    | "--add-service"
+                    | "--edit-service"
+                    | "--delete-service"
+                    | "--clear"
+                    | "--restore"
+                    | "--save"
+                    | "--add-server"
+                    | "--edit-server"
+                    | "--delete-server"
+                    | "--zero"
+                    | "--set"
+                    | "--start-daemon"
+                    | "--stop-daemon"
+                    | "--help"
+                    | "--version"
+            )
+    };
+    let pos = args.iter().position(|w| is_cmd(w))?;
+    if pos == 0 {
+        return None;
+    }
+    let mut fixed = vec![args[pos]];
+    fixed.extend(
+        args.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != pos)
+            .map(|(_, w)| *w),
+    );
+    Some(format!(
+        "hint: ipvsadm wants its command first: ipvsadm {}\n",
+        fixed.join(" ")
+    ))
 }
 
 const HELP: &str = "ipvsadm commands run on the selected director, e.g.
@@ -258,6 +319,35 @@ mod tests {
         let rs = sim.host_index("rs1").unwrap();
         c.submit(&mut sim, rs, "ipvsadm -Ln");
         assert_eq!(c.entries[3].output.exit_code, 1);
+    }
+
+    #[test]
+    fn a_command_after_its_options_gets_a_hint() {
+        let (mut sim, d) = dr();
+        let mut c = Console::default();
+        c.submit(&mut sim, d, "ipvsadm --rate -Ln");
+        let e = &c.entries[0].output;
+        assert_eq!(e.exit_code, 255, "ipvsadm itself refuses it");
+        assert!(e.stderr.contains("ipvsadm -Ln --rate"), "{}", e.stderr);
+        c.submit(&mut sim, d, "@sysctl rs1 net.ipv4.conf.all.arp_ignore=1");
+        assert_eq!(
+            c.entries[1].output.exit_code, 0,
+            "{:?}",
+            c.entries[1].output
+        );
+        c.submit(&mut sim, d, "@arp-flush router");
+        assert_eq!(
+            c.entries[2].output.exit_code, 0,
+            "{:?}",
+            c.entries[2].output
+        );
+        c.submit(&mut sim, d, "@connect 10.1.0.100 10.0.0.10:80");
+        let out = &c.entries[3].output;
+        assert_eq!(out.exit_code, 0, "{out:?}");
+        assert!(out.stdout.contains("-> rs"), "{}", out.stdout);
+        c.submit(&mut sim, d, "@nonsense");
+        assert_eq!(c.entries[4].output.exit_code, 1);
+        assert!(c.entries[4].output.stderr.contains("unknown directive"));
     }
 
     #[test]

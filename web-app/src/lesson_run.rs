@@ -189,10 +189,63 @@ pub fn perform(a: &Action, d: &mut Driver) -> Result<(), String> {
             d.seek(t.0);
             Ok(())
         }
-        Action::Model(f) => d.apply(f, &format!("{f:?}")),
+        Action::Model(f) => {
+            let label = describe(f, &d.sim);
+            d.apply(f, &label)
+        }
         Action::Ipvsadm { host, line } => match d.ipvsadm(*host, line) {
             0 => Ok(()),
             code => Err(format!("`{line}` exited {code}")),
         },
+    }
+}
+
+/// A model change in the words of the lab's log (`rs1: net.ipv4.conf.all.arp_ignore = 1`).
+pub fn describe(f: &lvslab_sim::engine::FaultAction, sim: &lvslab_sim::Simulation) -> String {
+    use lvslab_sim::engine::FaultAction as F;
+    let h = |i: &usize| {
+        sim.hosts
+            .get(*i)
+            .map(|h| h.name.clone())
+            .unwrap_or_default()
+    };
+    let ifc = |i: &usize, k: &usize| {
+        sim.hosts
+            .get(*i)
+            .and_then(|h| h.ifaces.get(*k))
+            .map(|x| x.name.clone())
+            .unwrap_or_default()
+    };
+    match f {
+        F::HostDown { host } => format!("{}: down", h(host)),
+        F::HostUp { host } => format!("{}: up", h(host)),
+        F::LinkDown { host, iface } => format!("{} {}: link down", h(host), ifc(host, iface)),
+        F::LinkUp { host, iface } => format!("{} {}: link up", h(host), ifc(host, iface)),
+        F::Sysctl { host, name, value } => format!("{}: {name} = {value}", h(host)),
+        F::Ipvs { host, op } => format!("{}: {op:?}", h(host)),
+        F::Slow { host, port, factor } => format!("{}:{port} {factor}x slower", h(host)),
+        F::KeepalivedStop { host } => format!("{}: keepalived stopped", h(host)),
+        F::KeepalivedStart { host } => format!("{}: keepalived started", h(host)),
+        F::KeepalivedKill { host } => format!("{}: keepalived killed", h(host)),
+        F::VrrpPriority {
+            host,
+            instance,
+            priority,
+        } => format!("{} {instance}: priority {priority}", h(host)),
+        F::VrrpScript { host, script, ok } => format!(
+            "{} {script}: {}",
+            h(host),
+            if *ok { "ok" } else { "failing" }
+        ),
+        F::Cut { a, b, cut, .. } => format!(
+            "{} ↔ {}: {}",
+            h(a),
+            h(b),
+            if *cut { "cut" } else { "restored" }
+        ),
+        F::ServerStop { host, port } => format!("{}:{port}: server stopped", h(host)),
+        F::ServerStart { host, port } => format!("{}:{port}: server started", h(host)),
+        F::ArpFlush { host } => format!("{}: ip neigh flush all", h(host)),
+        F::Route { host, to, via } => format!("{}: ip route replace {to} via {via}", h(host)),
     }
 }

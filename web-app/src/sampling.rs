@@ -53,9 +53,22 @@ impl Sampler {
         for h in &sim.hosts {
             let Some(ipvs) = &h.ipvs else { continue };
             let snap = ipvs.snapshot_services(sim.now());
+            // A director with several services (lc on :80, wlc on :81) gets a line per
+            // service and server, not one line mixing both.
+            let several = snap.services.len() > 1;
             for s in &snap.services {
                 for d in &s.dests {
-                    let name = dest_name(sim, d.config.addr, d.config.port);
+                    let mut name = dest_name(sim, d.config.addr, d.config.port);
+                    if several {
+                        match &s.config.key {
+                            lvslab_sim::admin::ServiceKey::Addr { port, .. } => {
+                                name.push_str(&format!(" :{port}"))
+                            }
+                            lvslab_sim::admin::ServiceKey::Fwmark { mark, .. } => {
+                                name.push_str(&format!(" fwmark {mark}"))
+                            }
+                        }
+                    }
                     self.conns
                         .entry(name)
                         .or_default()
@@ -145,6 +158,32 @@ impl Sampler {
                 },
             ],
         }
+    }
+}
+
+#[cfg(test)]
+mod service_tests {
+    use super::*;
+
+    #[test]
+    fn two_services_get_separate_lines() {
+        let b = lvslab_sim::bundled::find("lc-time-wait").unwrap();
+        let (mut sim, _) = lvslab_sim::scenario::Scenario::parse(b.name, b.text)
+            .unwrap()
+            .build(None)
+            .unwrap();
+        let mut s = Sampler::default();
+        s.run_sampled(&mut sim, 3_000_000_000);
+        let labels: Vec<String> = s
+            .chart_data(&sim)
+            .conns
+            .into_iter()
+            .map(|x| x.label)
+            .collect();
+        assert!(
+            labels.iter().any(|l| l.contains(":80")) && labels.iter().any(|l| l.contains(":81")),
+            "{labels:?}"
+        );
     }
 }
 

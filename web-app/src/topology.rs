@@ -144,7 +144,19 @@ fn labels(sim: &Simulation, host: usize, vips: &BTreeSet<Ipv4Addr>) -> Vec<AddrL
 
 /// A host's addresses now (keepalived moves VIPs), labelled with their LVS roles.
 pub fn live_labels(sim: &Simulation, host: usize, vips: &BTreeSet<Ipv4Addr>) -> Vec<AddrLabel> {
-    labels(sim, host, vips)
+    let mut v = labels(sim, host, vips);
+    // A crashed director still has keepalived's addresses configured, but holds nothing:
+    // only the host that answers for a moving address is drawn with it.
+    if !sim.hosts[host].up {
+        let moving: BTreeSet<String> = sim
+            .keepalived
+            .iter()
+            .flat_map(|k| k.instances.iter().flat_map(|i| i.vips.iter()))
+            .map(|(c, _)| c.addr.to_string())
+            .collect();
+        v.retain(|l| !moving.contains(&l.addr));
+    }
+    v
 }
 
 /// Each VRRP instance on a host and its state now: (instance, state).

@@ -97,3 +97,7 @@ ha-survived = survived
 ha-lost = lost
 ha-failover-help = Established: client connections open at the takeover. Survived: finished well or still open. Lost: reset or timed out.
 hop-announce = { $node } { $dir }: { $summary }
+run-over = The run is over: step back, scrub the timeline, or restart.
+restart-keeps = Back to the start; your { $n } changes happen again at their moments.
+discard-changes = Restart without my { $n } changes
+diagnostics-stale = These diagnostics are about the file as written; the { $n } changes made in the lab since are not in it.

@@ -97,3 +97,7 @@ ha-survived = 幸存
 ha-lost = 丢失
 ha-failover-help = 已建立：接管时仍打开的客户端连接。幸存：正常完成或仍然打开。丢失：被重置或超时。
 hop-announce = { $node } { $dir }：{ $summary }
+run-over = 这次运行已经结束：可以后退一跳、拖动时间轴，或重新开始。
+restart-keeps = 回到起点；你做的 { $n } 处改动会在原来的时刻再次生效。
+discard-changes = 丢掉我的 { $n } 处改动，重新开始
+diagnostics-stale = 这些提示针对的是文件原本的内容；之后你在实验里做的 { $n } 处改动没有写进文件。

@@ -100,11 +100,18 @@ pub fn set_html_lang(code: &str) {
 pub fn scroll_to(id: &str) {
     let id = id.to_string();
     gloo::timers::callback::Timeout::new(0, move || {
-        if let Some(el) = window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id(&id))
-        {
-            el.scroll_into_view();
+        let Some(w) = window() else { return };
+        if let Some(el) = w.document().and_then(|d| d.get_element_by_id(&id)) {
+            // Only when it is out of sight: on a narrow screen the lab is already first.
+            let top = el.get_bounding_client_rect().top();
+            let h = w
+                .inner_height()
+                .ok()
+                .and_then(|v| v.as_f64())
+                .unwrap_or(800.0);
+            if top < 0.0 || top > h * 0.5 {
+                el.scroll_into_view();
+            }
         }
     })
     .forget();

@@ -164,11 +164,11 @@ impl App {
                     </label>
                 </div>
                 <div class="row log-pages">
-                    <button id="log-first" disabled={page == 0} onclick={link.callback(|_| Msg::LogPage(Some(0)))}>{ "⏮" }<span class="sr-only">{ self.t("log-first") }</span></button>
-                    <button id="log-prev" disabled={page == 0} onclick={link.callback(move |_| Msg::LogPage(Some(page.saturating_sub(1))))}>{ "◀" }<span class="sr-only">{ self.t("log-prev") }</span></button>
+                    <button id="log-first" disabled={page == 0} onclick={link.callback(|_| Msg::LogPage(Some(0)))}>{ "«" }<span class="sr-only">{ self.t("log-first") }</span></button>
+                    <button id="log-prev" disabled={page == 0} onclick={link.callback(move |_| Msg::LogPage(Some(page.saturating_sub(1))))}>{ "‹" }<span class="sr-only">{ self.t("log-prev") }</span></button>
                     <span id="log-page">{ self.cat.tr(self.lang, "log-page", &[("page", &(page + 1).to_string()), ("pages", &pages.to_string())]) }</span>
-                    <button id="log-next" disabled={page >= last} onclick={link.callback(move |_| Msg::LogPage(Some(page + 1)))}>{ "▶" }<span class="sr-only">{ self.t("log-next") }</span></button>
-                    <button id="log-last" disabled={page >= last} onclick={link.callback(|_| Msg::LogPage(None))}>{ "⏭" }<span class="sr-only">{ self.t("log-last") }</span></button>
+                    <button id="log-next" disabled={page >= last} onclick={link.callback(move |_| Msg::LogPage(Some(page + 1)))}>{ "›" }<span class="sr-only">{ self.t("log-next") }</span></button>
+                    <button id="log-last" disabled={page >= last} onclick={link.callback(|_| Msg::LogPage(None))}>{ "»" }<span class="sr-only">{ self.t("log-last") }</span></button>
                 </div>
                 <div class="scroll" tabindex="0" role="region" aria-label={self.t("log-region")} {onkeydown}>
                     <table id="packet-log">
@@ -204,7 +204,7 @@ impl App {
             });
             html! {
                 <g>
-                    <text class="row-label" x="2" y={(y + 14.0).to_string()}>{ format!("{} {}", r.host, r.instance) }</text>
+                    <text class="row-label" x="-88" y={(y + 14.0).to_string()}>{ format!("{} {}", r.host, r.instance) }</text>
                     { for marks }
                 </g>
             }
