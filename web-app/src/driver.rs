@@ -35,7 +35,8 @@ pub struct DotView {
 /// Something the user did to the running lab, kept so the lab can be rebuilt at any time
 /// position (time travel) and shared: replaying the log on the same scenario and seed gives
 /// the same run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum LabInput {
     Action { action: FaultAction, label: String },
     Console { host: usize, line: String },
@@ -43,7 +44,7 @@ pub enum LabInput {
 }
 
 /// A `LabInput` with the moment it happened: after `events` events, at `t` (ns).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Logged {
     pub events: u64,
     pub t: u64,
@@ -618,8 +619,12 @@ mod time_travel_tests {
         d.seek_to(t + 2_000_000_000);
         d.seek_to(t);
         assert_eq!(view(&d), here);
+        // Through a share link: the log packed into the URL and read back.
+        let packed = crate::share::pack(serde_json::to_string(&d.inputs).unwrap().as_bytes());
+        let back: Vec<Logged> =
+            serde_json::from_slice(&crate::share::unpack(&packed).unwrap()).unwrap();
         let mut fresh = dr();
-        fresh.inputs = d.inputs.clone();
+        fresh.inputs = back;
         fresh.seek_to(t);
         assert_eq!(view(&fresh), here);
     }

@@ -17,6 +17,33 @@ pub struct Share {
     pub lang: Option<String>,
     /// Only the lesson and its lab, for an iframe in a course page.
     pub embed: bool,
+    /// The clock, simulated milliseconds.
+    pub t_ms: Option<u64>,
+    /// The changes made in the lab (the driver's input log, packed).
+    pub actions: Option<String>,
+    /// The what-if settings (packed).
+    pub whatif: Option<String>,
+}
+
+/// Edited texts longer than this go into the link compressed (`z=`).
+pub const COMPRESS_OVER: usize = 160;
+
+/// Deflate + URL-safe base64, for long texts and logs in a link.
+pub fn pack(bytes: &[u8]) -> String {
+    use base64::Engine;
+    let z = miniz_oxide::deflate::compress_to_vec(bytes, 9);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(z)
+}
+
+/// The inverse of `pack`; a damaged link is an error, never a panic. Output is bounded so a
+/// crafted link cannot exhaust memory.
+pub fn unpack(s: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    let z = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.trim_end_matches('='))
+        .map_err(|e| format!("not base64: {e}"))?;
+    miniz_oxide::inflate::decompress_to_vec_with_limit(&z, 4 << 20)
+        .map_err(|e| format!("cannot decompress: {e:?}"))
 }
 
 /// The fragment (with its leading `#`) for a scenario and seed.
@@ -46,11 +73,24 @@ pub fn fragment_of(sh: &Share) -> String {
             parts.push(format!("seed={seed}"));
         }
         if let Some(t) = &sh.toml {
-            parts.push(format!("toml={}", encode(t)));
+            if t.len() > COMPRESS_OVER {
+                parts.push(format!("z={}", pack(t.as_bytes())));
+            } else {
+                parts.push(format!("toml={}", encode(t)));
+            }
         }
     }
     if let Some(v) = &sh.view {
         parts.push(format!("view={}", encode(v)));
+    }
+    if let Some(t) = sh.t_ms {
+        parts.push(format!("t={t}"));
+    }
+    if let Some(a) = &sh.actions {
+        parts.push(format!("a={a}"));
+    }
+    if let Some(w) = &sh.whatif {
+        parts.push(format!("wi={w}"));
     }
     if let Some(l) = &sh.lang {
         parts.push(format!("lang={}", encode(l)));
@@ -87,6 +127,20 @@ pub fn parse_fragment(frag: &str) -> Result<Share, String> {
             }
             "lang" => out.lang = Some(v),
             "embed" => out.embed = true,
+            "z" => {
+                let bytes = unpack(&v).map_err(|e| format!("share link `z`: {e}"))?;
+                out.toml = Some(
+                    String::from_utf8(bytes).map_err(|_| "share link `z`: not UTF-8 text".to_string())?,
+                );
+            }
+            "t" => {
+                out.t_ms = Some(
+                    v.parse()
+                        .map_err(|_| format!("share link: time `{v}` is not a number of milliseconds"))?,
+                )
+            }
+            "a" => out.actions = Some(v),
+            "wi" => out.whatif = Some(v),
             _ => {}
         }
     }
@@ -146,6 +200,26 @@ mod tests {
         assert_eq!(s.scenario.as_deref(), Some("dr-lab"));
         assert_eq!(s.seed, Some(42));
         assert_eq!(s.toml.as_deref(), Some(t));
+    }
+
+    #[test]
+    fn long_texts_are_compressed_and_come_back() {
+        let text = lvslab_sim::bundled::find("nat-lab").unwrap().text;
+        let f = fragment("nat-lab", 1, Some(text));
+        assert!(f.contains("&z=") && !f.contains("toml="));
+        assert!(f.len() < text.len(), "{} vs {}", f.len(), text.len());
+        assert_eq!(parse_fragment(&f).unwrap().toml.as_deref(), Some(text));
+        assert!(parse_fragment("#z=%%%").is_err());
+        assert!(parse_fragment("#z=AAAA").is_err());
+        let sh = Share {
+            lesson: Some("dr".into()),
+            t_ms: Some(1500),
+            actions: Some(pack(b"[]")),
+            view: Some("whatif".into()),
+            ..Share::default()
+        };
+        assert_eq!(parse_fragment(&fragment_of(&sh)).unwrap(), sh);
+        assert!(parse_fragment("#t=soon").is_err());
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub fn base() -> Result<Scenario, String> {
 }
 
 /// What the sliders set.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Params {
     /// (real server "addr:port", weight)
     pub weights: Vec<(String, i32)>,

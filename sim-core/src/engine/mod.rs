@@ -83,8 +83,10 @@ pub enum Event {
     },
 }
 
-/// A change to the model at a point in time.
-#[derive(Clone, Debug, PartialEq)]
+/// A change to the model at a point in time. Serialisable, so a lab's changes can be kept
+/// in a share link and replayed.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "do", rename_all = "kebab-case")]
 pub enum FaultAction {
     /// The host crashes: it stops answering and loses its connections.
     HostDown {
