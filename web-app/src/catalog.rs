@@ -45,13 +45,14 @@ pub fn entries() -> Vec<Entry> {
     v
 }
 
-pub fn kind_label(k: Option<Kind>) -> &'static str {
+/// The catalogue message naming a kind of scenario (the picker's group headings).
+pub fn kind_message_id(k: Option<Kind>) -> &'static str {
     match k {
-        Some(Kind::Lesson) => "Lesson",
-        Some(Kind::Failure) => "Failure",
-        Some(Kind::WhatIf) => "What-if",
-        Some(Kind::Ha) => "High availability",
-        None => "Does not parse",
+        Some(Kind::Lesson) => "kind-lesson",
+        Some(Kind::Failure) => "kind-failure",
+        Some(Kind::WhatIf) => "kind-whatif",
+        Some(Kind::Ha) => "kind-ha",
+        None => "kind-unparsed",
     }
 }
 
@@ -76,5 +77,16 @@ mod tests {
             .iter()
             .all(|x| x.kind != Some(Kind::Lesson)));
         assert!(e.iter().all(|x| !x.watch.is_empty()));
+    }
+
+    #[test]
+    fn every_kind_has_its_heading_in_the_catalogue() {
+        let cat = lvslab_i18n::Catalog::new();
+        let kinds = [Kind::Lesson, Kind::Failure, Kind::WhatIf, Kind::Ha];
+        for k in kinds.into_iter().map(Some).chain([None]) {
+            for lang in lvslab_i18n::Lang::ALL {
+                assert!(cat.has(lang, kind_message_id(k)), "{k:?}");
+            }
+        }
     }
 }

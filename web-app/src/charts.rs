@@ -32,12 +32,15 @@ pub fn ranges(series: &[Series]) -> ((f64, f64), (f64, f64)) {
     ((0.0, xmax), (0.0, ymax * 1.1))
 }
 
-/// Draws one line chart filling `area`.
+/// Draws one line chart filling `area`. `legend` gives the text shown for a series label
+/// (the browser translates "rs1 active"; the colours and dashes follow the label itself).
 pub fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
+    x_desc: &str,
     y_desc: &str,
     series: &[Series],
+    legend: &dyn Fn(&str) -> String,
 ) -> Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| format!("chart `{title}`: {x:?}");
     area.fill(&WHITE).map_err(e)?;
@@ -51,7 +54,7 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(e)?;
     chart
         .configure_mesh()
-        .x_desc("simulated seconds")
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .label_style(("sans-serif", 13))
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
@@ -87,7 +90,7 @@ pub fn draw<DB: DrawingBackend>(
         };
         drawn
             .map_err(e)?
-            .label(s.label.clone())
+            .label(legend(&s.label))
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
     }
     if !series.is_empty() {
@@ -109,7 +112,9 @@ pub fn svg(title: &str, y_desc: &str, series: &[Series], w: u32, h: u32) -> Resu
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
-        draw(&root, title, y_desc, series)?;
+        draw(&root, title, "simulated seconds", y_desc, series, &|l| {
+            l.to_string()
+        })?;
     }
     Ok(out)
 }

@@ -3,6 +3,7 @@
 
 use crate::flights::{conn_key, FlightLog};
 use crate::inspector::inspect;
+use lvslab_sim::lesson::Message;
 use lvslab_sim::trace::{Direction, TraceRecord, Verdict};
 
 /// The three lab scenarios compared.
@@ -12,9 +13,14 @@ pub const LABS: [&str; 3] = ["nat-lab", "dr-lab", "tun-lab"];
 #[derive(Clone, Debug, PartialEq)]
 pub struct HopChange {
     pub node: String,
-    /// "layer field: before -> after" lines; empty when the node changed nothing.
+    /// "layer field: before -> after" lines in English (logs, tests); empty when the node
+    /// changed nothing.
     pub changes: Vec<String>,
-    pub outcome: String,
+    /// The same changes as catalogue messages (`compare-changed`, `-added`, `-removed`, with
+    /// `layer`, `field`, `before`, `after`, `value`), for the screen.
+    pub edits: Vec<Message>,
+    /// What the node did, as the inspector says it.
+    pub outcome: Option<Message>,
     pub t: u64,
 }
 
@@ -55,24 +61,35 @@ pub fn follow(records: &[TraceRecord], index: &FlightLog, start_tx: usize) -> Ve
         let Some(ins) = inspect(records, index, rx) else {
             break;
         };
+        let (changes, edits) = ins
+            .rows
+            .iter()
+            .filter(|x| x.changed)
+            .map(|x| {
+                let m = |id| Message::new(id).arg("layer", &x.layer).arg("field", x.name);
+                match (&x.before, &x.after) {
+                    (None, Some(a)) => (
+                        format!("{} {}: added {a}", x.layer, x.name),
+                        m("compare-added").arg("value", a),
+                    ),
+                    (Some(b), None) => (
+                        format!("{} {}: removed (was {b})", x.layer, x.name),
+                        m("compare-removed").arg("value", b),
+                    ),
+                    (b, a) => {
+                        let (b, a) = (b.as_deref().unwrap_or(""), a.as_deref().unwrap_or(""));
+                        (
+                            format!("{} {}: {b} \u{2192} {a}", x.layer, x.name),
+                            m("compare-changed").arg("before", b).arg("after", a),
+                        )
+                    }
+                }
+            })
+            .unzip();
         out.push(HopChange {
             node: ins.node.clone(),
-            changes: ins
-                .rows
-                .iter()
-                .filter(|x| x.changed)
-                .map(|x| match (&x.before, &x.after) {
-                    (None, Some(a)) => format!("{} {}: added {a}", x.layer, x.name),
-                    (Some(b), None) => format!("{} {}: removed (was {b})", x.layer, x.name),
-                    (b, a) => format!(
-                        "{} {}: {} \u{2192} {}",
-                        x.layer,
-                        x.name,
-                        b.as_deref().unwrap_or(""),
-                        a.as_deref().unwrap_or("")
-                    ),
-                })
-                .collect(),
+            changes,
+            edits,
             outcome: ins.outcome.clone(),
             t: records[rx].t,
         });
@@ -170,5 +187,29 @@ mod tests {
         );
         assert!(!tun.reply.iter().any(|h| h.node == "director"));
         assert!(tun.request.last().unwrap().node.starts_with("rs"));
+        // Every change line has its message, naming the same field.
+        for h in nat.request.iter().chain(&tun.request) {
+            assert_eq!(h.changes.len(), h.edits.len());
+            for (c, m) in h.changes.iter().zip(&h.edits) {
+                let field = format!("{} {}:", m.get("layer").unwrap(), m.get("field").unwrap());
+                assert!(c.starts_with(&field), "{c} / {m:?}");
+            }
+        }
+        // The outer header is added, its destination the real server's tunnel address.
+        let added = d
+            .edits
+            .iter()
+            .find(|m| m.id == "compare-added" && m.get("field") == Some("dst"))
+            .unwrap();
+        assert!(
+            added.get("value").unwrap().starts_with("10.2.0."),
+            "{added:?}"
+        );
+        let cat = lvslab_i18n::Catalog::new();
+        for id in ["compare-added", "compare-removed", "compare-changed"] {
+            for lang in lvslab_i18n::Lang::ALL {
+                assert!(cat.has(lang, id), "{id}");
+            }
+        }
     }
 }

@@ -95,7 +95,12 @@ pub fn services(sim: &Simulation) -> (Vec<ServiceControl>, Vec<DestControl>) {
 /// A switch a host offers, with its current state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Toggle {
+    /// The switch's stable name (element ids, tests): "fail host", "kill director", or the
+    /// sysctl setting it makes, e.g. "arp_ignore=1".
     pub label: String,
+    /// The catalogue message that names it on screen; None for a sysctl setting, which is
+    /// shown as it is written.
+    pub message: Option<&'static str>,
     pub on: bool,
     /// The change that flips it.
     pub action: FaultAction,
@@ -107,12 +112,14 @@ pub fn toggles(sim: &Simulation, host: usize) -> Vec<Toggle> {
     let Some(h) = sim.hosts.get(host) else {
         return Vec::new();
     };
+    let (label, message) = if h.role == Role::Director {
+        ("kill director", "toggle-kill-director")
+    } else {
+        ("fail host", "toggle-fail-host")
+    };
     let mut v = vec![Toggle {
-        label: if h.role == Role::Director {
-            "kill director".into()
-        } else {
-            "fail host".into()
-        },
+        label: label.into(),
+        message: Some(message),
         on: !h.up,
         action: if h.up {
             FaultAction::HostDown { host }
@@ -124,6 +131,7 @@ pub fn toggles(sim: &Simulation, host: usize) -> Vec<Toggle> {
         let c = &h.conf_all;
         let sysctl = |label: &str, name: &str, cur: u8, on_value: i64| Toggle {
             label: format!("{label}={on_value}"),
+            message: None,
             on: cur as i64 == on_value,
             action: FaultAction::Sysctl {
                 host,
@@ -195,9 +203,27 @@ mod tests {
         assert_eq!(s.hosts[rs].conf_all.arp_ignore, 0);
         let t2 = toggles(&s, rs);
         assert!(!t2.iter().find(|x| x.label == "arp_ignore=1").unwrap().on);
+        assert_eq!(t2[0].message, Some("toggle-fail-host"));
         let fail = t2[0].action.clone();
         s.apply_action(&fail).unwrap();
         assert!(!s.hosts[rs].up);
         assert!(toggles(&s, rs)[0].on);
+    }
+
+    #[test]
+    fn toggle_messages_are_in_the_catalogue() {
+        let cat = lvslab_i18n::Catalog::new();
+        let s = sim("dr-lab");
+        for h in 0..s.hosts.len() {
+            for t in toggles(&s, h) {
+                if let Some(id) = t.message {
+                    for lang in lvslab_i18n::Lang::ALL {
+                        assert!(cat.has(lang, id), "{}: no {id}", lang.code());
+                    }
+                }
+            }
+        }
+        let d = s.host_index("director").unwrap();
+        assert_eq!(toggles(&s, d)[0].message, Some("toggle-kill-director"));
     }
 }

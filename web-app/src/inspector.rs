@@ -3,6 +3,7 @@
 //! marked.
 
 use crate::flights::FlightLog;
+use lvslab_sim::lesson::Message;
 use lvslab_sim::trace::{Direction, IpSummary, TraceRecord, Verdict};
 
 /// One header field.
@@ -119,17 +120,19 @@ pub struct Inspection {
     /// Record index of the frame it became (None: delivered locally or dropped).
     pub after: Option<usize>,
     pub rows: Vec<Row>,
-    /// What happened at the node, in words.
-    pub outcome: String,
+    /// What happened at the node, as a catalogue message (`inspector-*`; a drop has its
+    /// reason in `reason`, for `Catalog::reason`). None when there is nothing to say.
+    pub outcome: Option<Message>,
 }
 
-fn verdict_text(v: &Verdict) -> String {
+fn verdict_message(node: &str, v: &Verdict) -> Message {
     match v {
-        Verdict::Sent => "sent".into(),
-        Verdict::Delivered => "delivered to the local stack".into(),
-        Verdict::Forwarded => "forwarded".into(),
-        Verdict::Dropped(r) => format!("dropped: {r}"),
+        Verdict::Sent => Message::new("inspector-sent"),
+        Verdict::Delivered => Message::new("inspector-delivered"),
+        Verdict::Forwarded => Message::new("inspector-forwarded"),
+        Verdict::Dropped(r) => Message::new("inspector-dropped").arg("reason", r),
     }
+    .arg("node", node)
 }
 
 /// Pairs the record at `idx` with its other side at the same node.
@@ -199,16 +202,19 @@ pub fn inspect(records: &[TraceRecord], index: &FlightLog, idx: usize) -> Option
         }
     }
     let outcome = match (before, after) {
-        (Some(b), Some(a)) => {
-            let (rb, ra) = (&records[b], &records[a]);
-            format!(
-                "{} received it on {} and sent it on {}",
-                r.node, rb.iface, ra.iface
-            )
-        }
-        (Some(b), None) => format!("{}: {}", r.node, verdict_text(&records[b].verdict)),
-        (None, Some(a)) => format!("{} originated it on {}", r.node, records[a].iface),
-        (None, None) => String::new(),
+        (Some(b), Some(a)) => Some(
+            Message::new("inspector-through")
+                .arg("node", &r.node)
+                .arg("from", &records[b].iface)
+                .arg("to", &records[a].iface),
+        ),
+        (Some(b), None) => Some(verdict_message(&r.node, &records[b].verdict)),
+        (None, Some(a)) => Some(
+            Message::new("inspector-originated")
+                .arg("node", &r.node)
+                .arg("iface", &records[a].iface),
+        ),
+        (None, None) => None,
     };
     Some(Inspection {
         node: r.node.clone(),
@@ -264,6 +270,9 @@ mod tests {
         assert!(ins.before.is_some());
         // The kernel also decrements the TTL of what IPVS forwards (decrement_ttl).
         assert_eq!(changed(&ins), ["Ethernet src", "Ethernet dst", "IPv4 ttl"]);
+        let o = ins.outcome.as_ref().unwrap();
+        assert_eq!(o.id, "inspector-through");
+        assert_eq!(o.get("node"), Some("director"));
         let dst = ins
             .rows
             .iter()
@@ -308,6 +317,29 @@ mod tests {
         assert!(outer.changed);
         assert_eq!(outer.before, None);
         assert!(outer.after.as_deref().unwrap().starts_with("10.2.0."));
+    }
+
+    #[test]
+    fn every_outcome_is_in_the_catalogue() {
+        let cat = lvslab_i18n::Catalog::new();
+        let (recs, log) = traced("dr-lab");
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..recs.len() {
+            if let Some(m) = inspect(&recs, &log, i).and_then(|x| x.outcome) {
+                seen.insert(m.id);
+            }
+        }
+        assert!(seen.contains("inspector-through") && seen.contains("inspector-originated"));
+        for id in seen.into_iter().chain([
+            "inspector-sent",
+            "inspector-delivered",
+            "inspector-forwarded",
+            "inspector-dropped",
+        ]) {
+            for lang in lvslab_i18n::Lang::ALL {
+                assert!(cat.has(lang, id), "{}: no {id}", lang.code());
+            }
+        }
     }
 
     #[test]

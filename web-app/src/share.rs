@@ -130,14 +130,14 @@ pub fn parse_fragment(frag: &str) -> Result<Share, String> {
             "z" => {
                 let bytes = unpack(&v).map_err(|e| format!("share link `z`: {e}"))?;
                 out.toml = Some(
-                    String::from_utf8(bytes).map_err(|_| "share link `z`: not UTF-8 text".to_string())?,
+                    String::from_utf8(bytes)
+                        .map_err(|_| "share link `z`: not UTF-8 text".to_string())?,
                 );
             }
             "t" => {
-                out.t_ms = Some(
-                    v.parse()
-                        .map_err(|_| format!("share link: time `{v}` is not a number of milliseconds"))?,
-                )
+                out.t_ms = Some(v.parse().map_err(|_| {
+                    format!("share link: time `{v}` is not a number of milliseconds")
+                })?)
             }
             "a" => out.actions = Some(v),
             "wi" => out.whatif = Some(v),

@@ -8,7 +8,8 @@ use lvslab_sim::Simulation;
 pub struct ArpRowView {
     pub iface: String,
     pub ip: String,
-    pub mac: String,
+    /// None while the entry is unresolved (the UI shows "(incomplete)").
+    pub mac: Option<String>,
     pub state: String,
     /// The host owning that MAC, if it is in the scenario.
     pub owner: String,
@@ -38,10 +39,7 @@ pub fn arp_rows(sim: &Simulation, host: usize) -> Vec<ArpRowView> {
                     .map(|i| i.name.clone())
                     .unwrap_or_default(),
                 ip: r.ip.to_string(),
-                mac: r
-                    .mac
-                    .map(|m| m.to_string())
-                    .unwrap_or_else(|| "(incomplete)".into()),
+                mac: r.mac.map(|m| m.to_string()),
                 state: r.state.to_string(),
                 owner,
             }

@@ -101,3 +101,162 @@ run-over = The run is over: step back, scrub the timeline, or restart.
 restart-keeps = Back to the start; your { $n } changes happen again at their moments.
 discard-changes = Restart without my { $n } changes
 diagnostics-stale = These diagnostics are about the file as written; the { $n } changes made in the lab since are not in it.
+
+# Scenario picker: group headings, seed and share link
+kind-lesson = Lesson
+kind-failure = Failure
+kind-whatif = What-if
+kind-ha = High availability
+kind-unparsed = Does not parse
+picker-seed = Seed
+picker-rerun-seed = Rerun with seed
+picker-share-link = Share link
+
+# Scenario editor
+editor-title = Scenario TOML
+editor-title-edited = Scenario TOML (edited)
+editor-no-problems = No errors, no warnings.
+editor-error = error
+editor-warning = warning
+editor-error-at = error line { $line }:{ $col }
+editor-warning-at = warning line { $line }:{ $col }
+editor-run = Run this text
+editor-revert = Revert
+
+# Build errors (the scenario does not build)
+build-failed-title = This scenario does not build
+build-failed-help = Fix these errors in the editor, then run it:
+
+# Playback toolbar, counters and the diagram's legend
+controls-label = Playback
+key-space = Space
+counter-clock = t =
+counter-sent = requests sent
+counter-completed = completed
+counter-failed = failed
+counter-frames = frames
+counter-on-wire = on the wire
+trace-stopped = The trace grew too large and was switched off: frames are no longer drawn.
+legend-frames = Each connection has its own colour; yellow squares are ARP. Click a frame or a log row to inspect it.
+
+# Charts panel
+charts-title = Charts (sampled every simulated second)
+chart-conns = ActiveConn / InActConn per real server
+chart-conns-y = entries
+chart-rps = Requests per second per server
+chart-rps-y = requests/s
+chart-latency = Latency p50 / p99
+chart-x = simulated seconds
+chart-active = { $server } active
+chart-inactive = { $server } inactive
+
+# Packet inspector
+inspector-title = Inspector: { $node } at { $t } ms
+inspector-close = Close
+inspector-outcome = { $outcome }. Rewritten fields are highlighted.
+inspector-highlight = Rewritten fields are highlighted.
+inspector-layer = Layer
+inspector-field = Field
+inspector-arriving = Arriving at { $node }
+inspector-leaving = Leaving { $node }
+inspector-inner-ipv4 = inner IPv4
+inspector-through = { $node } received it on { $from } and sent it on { $to }
+inspector-originated = { $node } originated it on { $iface }
+inspector-sent = { $node }: sent
+inspector-delivered = { $node }: delivered to the local stack
+inspector-forwarded = { $node }: forwarded
+inspector-dropped = { $node }: dropped: { $reason }
+
+# Nodes panel: toggles, scheduler and weights, ARP cache, changes
+nodes-title = Nodes
+toggle-kill-director = kill director
+toggle-fail-host = fail host
+toggle-recover = { $host } (down: recover)
+toggle-set = { $setting } (on)
+toggle-unset = { $setting } (off)
+nodes-scheduler = { $service } scheduler
+nodes-weight = { $dest } weight
+arp-title = ARP cache of { $host }
+arp-col-iface = if
+arp-col-state = state
+arp-col-owner = owner
+arp-empty = (empty)
+arp-incomplete = (incomplete)
+nodes-changes = Changes made
+
+# ipvsadm console
+console-title = ipvsadm console
+console-input-label = ipvsadm command
+console-placeholder = ipvsadm -Ln   (help, clear; arrows for history)
+
+# Downloads
+export-title = Downloads
+export-rules = ipvsadm rules (-S -n)
+export-pcap = pcap of every segment
+export-toml = scenario TOML
+export-not-yet = not available yet
+export-keepalived-not-yet = keepalived.conf (not available yet)
+export-scripts = real-server scripts
+export-scripts-not-yet = real-server scripts (not available yet)
+
+# What-if panel
+whatif-title = What if…
+whatif-intro = Each run simulates every packet of every connection (no animation, no trace), then charts the result.
+whatif-scenario = Scenario
+whatif-base = DR cluster of three (one LAN)
+whatif-current = the lab's current scenario
+whatif-run = Run
+whatif-running = Running…
+whatif-weight = weight of { $dest }: { $weight }
+whatif-scheduler = scheduler
+whatif-fin = IPVS FIN timeout (ipvsadm --set): { $s } s
+whatif-time-wait = hosts' TCP TIME_WAIT: { $s } s
+whatif-rate = arrival rate: { $rate } connections/s
+whatif-connections = connections: { $n }
+whatif-totals = { $sent } sent, { $completed } completed, { $failed } failed
+whatif-latency = { " " }— latency p50 { $p50 } ms, p99 { $p99 } ms; { $secs } simulated { $secs ->
+        [one] second
+       *[other] seconds
+    }
+whatif-served-by = served by: { $list }
+whatif-failures = failures: { $list }
+whatif-failure-item = { $n } { $reason }
+whatif-timing = computed in { $ms } ms ({ $events } events, { $rate } M events/s, { $mode })
+whatif-mode-bulk = connection-level bulk run
+whatif-mode-packets = packet-level run
+list-sep = {", "}
+
+# NAT / DR / TUN comparison
+compare-title = The same request through NAT, DR and TUN
+compare-back = Back to the first SYN
+compare-clock = t = first SYN + { $ms } ms
+compare-hops-title = What each hop changed
+compare-request = { $lab }: the request
+compare-reply = the reply (SYN-ACK)
+compare-no-request = no request found
+compare-unchanged = changed nothing
+compare-unavailable = The comparison could not be built.
+compare-changed = { $layer } { $field }: { $before } → { $after }
+compare-added = { $layer } { $field }: added { $value }
+compare-removed = { $layer } { $field }: removed (was { $value })
+
+# Topology diagram
+role-client = client
+role-router = router
+role-director = director
+role-real-server = real server
+role-host = host
+role-down = DOWN
+topology-label = Topology: hosts, segments and the frames on the wire
+
+# Errors shown in the banner
+error-no-lesson = no lesson `{ $id }`
+error-no-scenario = no bundled scenario `{ $name }`
+error-compare-diagnostics = { $name }: { $n } { $n ->
+        [one] diagnostic
+       *[other] diagnostics
+    }
+error-no-lab = the lab has no running scenario
+error-not-running = no running scenario
+error-not-available = not available for this scenario
+error-seed = seed `{ $seed }` is not a number

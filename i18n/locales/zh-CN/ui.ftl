@@ -101,3 +101,156 @@ run-over = 这次运行已经结束：可以后退一跳、拖动时间轴，或
 restart-keeps = 回到起点；你做的 { $n } 处改动会在原来的时刻再次生效。
 discard-changes = 丢掉我的 { $n } 处改动，重新开始
 diagnostics-stale = 这些提示针对的是文件原本的内容；之后你在实验里做的 { $n } 处改动没有写进文件。
+
+# 场景列表：分组标题、随机种子和分享链接
+kind-lesson = 教学实验
+kind-failure = 故障排查
+kind-whatif = 假设分析
+kind-ha = 高可用
+kind-unparsed = 无法解析
+picker-seed = 随机种子
+picker-rerun-seed = 用这个种子重新运行
+picker-share-link = 分享链接
+
+# 场景编辑器
+editor-title = 场景 TOML
+editor-title-edited = 场景 TOML（已修改）
+editor-no-problems = 没有错误，也没有警告。
+editor-error = 错误
+editor-warning = 警告
+editor-error-at = 错误（第 { $line } 行第 { $col } 列）
+editor-warning-at = 警告（第 { $line } 行第 { $col } 列）
+editor-run = 运行这段配置
+editor-revert = 还原
+
+# 构建错误（场景无法构建）
+build-failed-title = 这个场景无法构建
+build-failed-help = 请先在编辑器里改正下面的错误，再运行：
+
+# 播放工具栏、计数器和拓扑图图例
+controls-label = 播放控制
+key-space = 空格键
+counter-clock = 时刻 t =
+counter-sent = 已发送请求
+counter-completed = 已完成
+counter-failed = 失败
+counter-frames = 帧数
+counter-on-wire = 正在传输
+trace-stopped = 跟踪记录太大，已经关闭：不再绘制链路上的帧。
+legend-frames = 每条连接用一种颜色，黄色方块是 ARP。点击一个帧或日志里的一行，就能在检查器里查看它。
+
+# 图表
+charts-title = 图表（每个模拟秒采样一次）
+chart-conns = 每台真实服务器的 ActiveConn / InActConn
+chart-conns-y = 连接条目数
+chart-rps = 每台服务器每秒处理的请求数
+chart-rps-y = 请求数/秒
+chart-latency = 响应时延 p50 / p99
+chart-x = 模拟时间（秒）
+chart-active = { $server } 活动连接
+chart-inactive = { $server } 非活动连接
+
+# 数据包检查器
+inspector-title = 检查器：{ $node }，时刻 { $t } ms
+inspector-close = 关闭
+inspector-outcome = { $outcome }。被改写的字段已高亮显示。
+inspector-highlight = 被改写的字段已高亮显示。
+inspector-layer = 协议层
+inspector-field = 字段
+inspector-arriving = 到达 { $node } 时
+inspector-leaving = 离开 { $node } 时
+inspector-inner-ipv4 = 内层 IPv4
+inspector-through = { $node } 从 { $from } 收到这个帧，再从 { $to } 发出
+inspector-originated = 这个帧由 { $node } 从 { $iface } 发出
+inspector-sent = { $node }：已发出
+inspector-delivered = { $node }：交给本机协议栈
+inspector-forwarded = { $node }：已转发
+inspector-dropped = { $node }：已丢弃：{ $reason }
+
+# 节点面板：开关、调度算法与权重、ARP 缓存、改动记录
+nodes-title = 节点
+toggle-kill-director = 停掉调度器
+toggle-fail-host = 让主机故障
+toggle-recover = { $host }（已宕机：点击恢复）
+toggle-set = { $setting }（已设置）
+toggle-unset = { $setting }（未设置）
+nodes-scheduler = { $service } 的调度算法
+nodes-weight = { $dest } 的权重
+arp-title = { $host } 的 ARP 缓存
+arp-col-iface = 接口
+arp-col-state = 状态
+arp-col-owner = MAC 所属主机
+arp-empty = （空）
+arp-incomplete = （未解析）
+nodes-changes = 已做的改动
+
+# ipvsadm 控制台
+console-title = ipvsadm 控制台
+console-input-label = ipvsadm 命令
+console-placeholder = ipvsadm -Ln   （help、clear；上下方向键翻看历史命令）
+
+# 下载
+export-title = 下载
+export-rules = ipvsadm 规则（-S -n）
+export-pcap = 所有网段的抓包文件（pcap）
+export-toml = 场景 TOML
+export-not-yet = 暂时还不能下载
+export-keepalived-not-yet = keepalived.conf（暂时还不能下载）
+export-scripts = 真实服务器配置脚本
+export-scripts-not-yet = 真实服务器配置脚本（暂时还不能下载）
+
+# 假设分析面板
+whatif-title = 如果……会怎样？
+whatif-intro = 每次运行都会模拟每条连接的每一个数据包（不播放动画，也不记录跟踪），然后把结果画成图表。
+whatif-scenario = 场景
+whatif-base = 三台真实服务器的 DR 集群（同一个局域网）
+whatif-current = 实验区当前的场景
+whatif-run = 运行
+whatif-running = 正在运行……
+whatif-weight = { $dest } 的权重：{ $weight }
+whatif-scheduler = 调度算法
+whatif-fin = IPVS 的 FIN 超时（ipvsadm --set）：{ $s } s
+whatif-time-wait = 各主机的 TCP TIME_WAIT：{ $s } s
+whatif-rate = 到达速率：每秒 { $rate } 个连接
+whatif-connections = 连接数：{ $n }
+whatif-totals = 已发送 { $sent }，已完成 { $completed }，失败 { $failed }
+whatif-latency = ——响应时延 p50 { $p50 } ms，p99 { $p99 } ms；共模拟 { $secs } 秒
+whatif-served-by = 各服务器处理的请求：{ $list }
+whatif-failures = 失败原因：{ $list }
+whatif-failure-item = { $reason }（{ $n } 次）
+whatif-timing = 计算耗时 { $ms } ms（{ $events } 个事件，每秒 { $rate } 百万个事件，{ $mode }）
+whatif-mode-bulk = 按连接批量模拟
+whatif-mode-packets = 逐包模拟
+list-sep = 、
+
+# NAT / DR / TUN 对比
+compare-title = 同一个请求分别经过 NAT、DR 和 TUN
+compare-back = 回到第一个 SYN
+compare-clock = 时刻 t = 第一个 SYN + { $ms } ms
+compare-hops-title = 每一跳改了什么
+compare-request = { $lab }：请求
+compare-reply = 应答（SYN-ACK）
+compare-no-request = 没有找到请求
+compare-unchanged = 什么也没改
+compare-unavailable = 无法生成对比视图。
+compare-changed = { $layer } { $field }：{ $before } → { $after }
+compare-added = { $layer } { $field }：新增 { $value }
+compare-removed = { $layer } { $field }：已去掉（原来是 { $value }）
+
+# 拓扑图
+role-client = 客户端
+role-router = 路由器
+role-director = 调度器
+role-real-server = 真实服务器
+role-host = 主机
+role-down = 已宕机
+topology-label = 拓扑图：主机、网段和链路上正在传输的帧
+
+# 横幅中显示的错误
+error-no-lesson = 没有 `{ $id }` 这门课
+error-no-scenario = 没有名为 `{ $name }` 的内置场景
+error-compare-diagnostics = { $name }：有 { $n } 条诊断信息
+error-no-lab = 实验区没有正在运行的场景
+error-not-running = 没有正在运行的场景
+error-not-available = 这个场景不提供这项下载
+error-seed = 随机种子 `{ $seed }` 不是数字

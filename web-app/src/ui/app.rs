@@ -104,6 +104,8 @@ pub enum Msg {
     Palette(bool),
     /// Enter on a host in the diagram: inspect its newest frame.
     InspectNode(usize),
+    /// Restart without the changes made in the lab.
+    DiscardChanges,
 }
 
 /// The three lab scenarios replayed side by side on one clock, each aligned on its first SYN.
@@ -142,6 +144,8 @@ pub struct App {
     /// Only the lesson and its lab (an iframe in a course page).
     pub embed: bool,
     pub log_filter: crate::packet_log::LogFilter,
+    /// Title and watch text of the scenario as loaded (shown when it was edited).
+    pub edited_meta: Option<(String, String)>,
     pub log_page: Option<usize>,
     pub palette_safe: bool,
     pub catalog: Vec<Entry>,
@@ -210,6 +214,13 @@ impl App {
     fn load(&mut self, name: &str, text: &str, seed: Option<u64>) {
         self.selected = None;
         self.charts_drawn_at = None;
+        // An edited scenario keeps its own title and watch text.
+        self.edited_meta = Scenario::parse(name, text).ok().map(|sc| {
+            (
+                sc.spec.scenario.title.clone(),
+                sc.spec.scenario.watch.clone(),
+            )
+        });
         match Driver::new(name, text, seed) {
             Ok(d) => {
                 self.seed = d.sim.seed;
@@ -239,11 +250,58 @@ impl App {
             scenario: Some(self.current.clone()),
             seed: Some(self.seed),
             toml: self.edited.then(|| self.editor_text.clone()),
-            view: None,
+            view: match self.view {
+                View::Lab => None,
+                View::Compare => Some("compare".into()),
+                View::WhatIf => Some("whatif".into()),
+            },
             lesson: self.lesson.as_ref().map(|r| r.lesson.id.clone()),
             step: self.lesson.as_ref().map(|r| r.step + 1),
             lang: (self.lang != Lang::En).then(|| self.lang.code().to_string()),
             embed: self.embed,
+            t_ms: self
+                .lab
+                .as_ref()
+                .map(|l| l.view_t / 1_000_000)
+                .filter(|t| *t > 0),
+            actions: self
+                .lab
+                .as_ref()
+                .filter(|l| !l.inputs.is_empty())
+                .and_then(|l| serde_json::to_string(&l.inputs).ok())
+                .map(|j| share::pack(j.as_bytes())),
+            whatif: self
+                .whatif
+                .params
+                .as_ref()
+                .filter(|_| self.whatif.outcome.is_some())
+                .and_then(|p| serde_json::to_string(p).ok())
+                .map(|j| share::pack(j.as_bytes())),
+        }
+    }
+
+    /// Restores the changes and the clock a share link carries.
+    fn restore(&mut self, sh: &share::Share) {
+        let Some(l) = self.lab.as_mut() else { return };
+        if let Some(a) = &sh.actions {
+            match share::unpack(a).and_then(|b| {
+                serde_json::from_slice::<Vec<crate::driver::Logged>>(&b).map_err(|e| e.to_string())
+            }) {
+                Ok(log) => l.inputs = log,
+                Err(e) => self.error = Some(format!("share link `a`: {e}")),
+            }
+        }
+        if let Some(t) = sh.t_ms {
+            l.seek_to(t.saturating_mul(1_000_000));
+        } else if !l.inputs.is_empty() {
+            l.seek_to(0);
+        }
+        if let Some(w) = &sh.whatif {
+            if let Ok(p) = share::unpack(w).and_then(|b| {
+                serde_json::from_slice::<crate::whatif::Params>(&b).map_err(|e| e.to_string())
+            }) {
+                self.whatif.params = Some(p);
+            }
         }
     }
 
@@ -275,7 +333,7 @@ impl App {
 
     fn start_lesson(&mut self, id: &str, step: Option<usize>) {
         let Some(l) = self.lessons.iter().find(|l| l.id == id).cloned() else {
-            self.error = Some(format!("no lesson `{id}`"));
+            self.error = Some(self.cat.tr(self.lang, "error-no-lesson", &[("id", id)]));
             return;
         };
         match LessonRun::start(l) {
@@ -360,16 +418,30 @@ impl App {
                 self.edited = false;
                 self.load(e.name, e.text, seed);
             }
-            None => self.error = Some(format!("no bundled scenario `{name}`")),
+            None => {
+                self.error = Some(
+                    self.cat
+                        .tr(self.lang, "error-no-scenario", &[("name", name)]),
+                )
+            }
         }
     }
 
-    fn build_compare() -> Result<CompareState, String> {
+    fn build_compare(&self) -> Result<CompareState, String> {
         let mut panes = Vec::new();
         for name in compare::LABS {
-            let e = catalog::find(name).ok_or(format!("no bundled scenario `{name}`"))?;
-            let mut d = Driver::new(e.name, e.text, None)
-                .map_err(|x| format!("{name}: {} diagnostics", x.len()))?;
+            let e = catalog::find(name).ok_or_else(|| {
+                self.cat
+                    .tr(self.lang, "error-no-scenario", &[("name", name)])
+            })?;
+            let mut d = Driver::new(e.name, e.text, None).map_err(|x| {
+                let n = x.len().to_string();
+                self.cat.tr(
+                    self.lang,
+                    "error-compare-diagnostics",
+                    &[("name", name), ("n", &n)],
+                )
+            })?;
             // Enough simulated time for the first request and its reply.
             d.ensure(1_500_000_000);
             let journey = compare::journey(d.records(), &d.flights);
@@ -405,7 +477,7 @@ impl App {
         let sc = if w.use_current {
             match &self.lab {
                 Some(d) => Scenario::parse(&d.name, &d.text).map_err(|e| format!("{e:?}")),
-                None => Err("the lab has no running scenario".into()),
+                None => Err(self.cat.tr(self.lang, "error-no-lab", &[])),
             }
         } else {
             whatif::base()
@@ -429,7 +501,7 @@ impl App {
     fn export(&mut self, k: ExportKind) -> Result<(), String> {
         let d = match (k, &self.lab) {
             (ExportKind::Toml, _) => Some(exports::scenario_toml(&self.current, &self.editor_text)),
-            (_, None) => return Err("no running scenario".into()),
+            (_, None) => return Err(self.t("error-not-running")),
             (ExportKind::Rules, Some(l)) => exports::ipvsadm_rules(&l.sim),
             (ExportKind::Pcap, Some(l)) => Some(exports::pcap(&l.sim, None)),
             (ExportKind::Keepalived, Some(l)) => exports::keepalived_conf(&l.sim),
@@ -437,7 +509,7 @@ impl App {
         };
         match d {
             Some(d) => dom::download(&d),
-            None => Err("not available for this scenario".into()),
+            None => Err(self.t("error-not-available")),
         }
     }
 
@@ -450,7 +522,9 @@ impl App {
                 if self.charts_drawn_at != Some(at) {
                     self.charts_drawn_at = Some(at);
                     let data = l.sampler.chart_data(&l.sim);
-                    if let Err(e) = super::panels::draw_chart_set("lab", &data) {
+                    if let Err(e) =
+                        super::panels::draw_chart_set(&self.cat, self.lang, "lab", &data)
+                    {
                         self.error = Some(e);
                     }
                 }
@@ -459,7 +533,8 @@ impl App {
         if self.view == View::WhatIf && self.whatif.dirty_chart {
             self.whatif.dirty_chart = false;
             if let Some(o) = &self.whatif.outcome {
-                if let Err(e) = super::panels::draw_chart_set("wi", &o.chart) {
+                if let Err(e) = super::panels::draw_chart_set(&self.cat, self.lang, "wi", &o.chart)
+                {
                     self.error = Some(e);
                 }
             }
@@ -488,6 +563,7 @@ impl Component for App {
             lesson: None,
             embed: false,
             log_filter: Default::default(),
+            edited_meta: None,
             log_page: None,
             palette_safe: false,
             catalog: catalog::entries(),
@@ -539,7 +615,7 @@ impl Component for App {
         dom::set_html_lang(app.lang.code());
         if let Some(id) = sh.lesson.clone() {
             app.start_lesson(&id, sh.step);
-        } else if let Some(text) = sh.toml {
+        } else if let Some(text) = sh.toml.clone() {
             app.editor_text = text.clone();
             app.edited = true;
             app.diagnostics = diagnostics_of("shared.toml", &text);
@@ -554,6 +630,7 @@ impl Component for App {
             let name = sh.scenario.clone().unwrap_or(first);
             app.pick(&name, sh.seed);
         }
+        app.restore(&sh);
         match sh.view.as_deref() {
             Some("compare") => ctx.link().send_message(Msg::SetView(View::Compare)),
             Some("whatif") => ctx.link().send_message(Msg::SetView(View::WhatIf)),
@@ -601,7 +678,8 @@ impl Component for App {
     }
 
     fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
-        if !matches!(msg, Msg::Frame(_)) {
+        let user = !matches!(msg, Msg::Frame(_) | Msg::Redraw);
+        if user {
             self.panel_stamp += 1;
         }
         match msg {
@@ -647,7 +725,8 @@ impl Component for App {
             }
             Msg::Pick(name) => {
                 self.lesson = None;
-                self.pick(&name, None)
+                self.pick(&name, None);
+                dom::scroll_to("lab-main");
             }
             Msg::PickLesson(id) => self.start_lesson(&id, None),
             Msg::StepBack => {
@@ -707,7 +786,13 @@ impl Component for App {
                     let (name, text) = (self.current.clone(), self.editor_text.clone());
                     self.load(&name, &text, Some(seed));
                 }
-                Err(_) => self.error = Some(format!("seed `{}` is not a number", self.seed_input)),
+                Err(_) => {
+                    self.error = Some(self.cat.tr(
+                        self.lang,
+                        "error-seed",
+                        &[("seed", &self.seed_input)],
+                    ))
+                }
             },
             Msg::EditorInput(t) => {
                 self.diagnostics = diagnostics_of(&format!("{}.toml", self.current), &t);
@@ -767,9 +852,22 @@ impl Component for App {
                     }
                 }
             }
+            // Back to the start; the changes made stay in the log and happen again at
+            // their moments (time travel), unless they are discarded.
             Msg::Restart => {
-                let (name, text) = (self.current.clone(), self.editor_text.clone());
-                self.load(&name, &text, Some(self.seed));
+                if let Some(l) = &mut self.lab {
+                    l.seek_to(0);
+                }
+            }
+            Msg::DiscardChanges => {
+                let lesson = self.lesson.as_ref().map(|r| r.lesson.id.clone());
+                match lesson {
+                    Some(id) => self.start_lesson(&id, None),
+                    None => {
+                        let (name, text) = (self.current.clone(), self.editor_text.clone());
+                        self.load(&name, &text, Some(self.seed));
+                    }
+                }
             }
             Msg::Inspect(i) => self.selected = Some(i),
             Msg::CloseInspector => self.selected = None,
@@ -824,14 +922,19 @@ impl Component for App {
                 self.view = v;
                 self.charts_drawn_at = None;
                 if v == View::Compare && self.compare.is_none() {
-                    match Self::build_compare() {
+                    match self.build_compare() {
                         Ok(c) => self.compare = Some(c),
                         Err(e) => self.error = Some(e),
                     }
                 }
                 if v == View::WhatIf {
-                    if self.whatif.params.is_none() {
+                    if self.whatif.scenario.is_none() {
+                        // Settings from a share link survive the what-if's first set-up.
+                        let kept = self.whatif.params.take();
                         self.ensure_whatif();
+                        if let (Some(p), Some(_)) = (kept, &self.whatif.params) {
+                            self.whatif.params = Some(p);
+                        }
                     }
                     self.whatif.dirty_chart = self.whatif.outcome.is_some();
                 }
@@ -879,6 +982,10 @@ impl Component for App {
             }
             Msg::Wi(m) => self.update_whatif(m),
             Msg::Redraw => {}
+        }
+        if user {
+            // The address bar always holds a link back to what is on screen.
+            self.update_hash();
         }
         true
     }

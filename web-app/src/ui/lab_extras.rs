@@ -9,6 +9,17 @@ use lvslab_sim::trace::{Direction, Verdict};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+fn verdict_full(v: &Verdict, app: &App) -> String {
+    match v {
+        Verdict::Dropped(x) => format!(
+            "{}: {}",
+            app.t("verdict-dropped"),
+            app.cat.reason(app.lang, x)
+        ),
+        _ => String::new(),
+    }
+}
+
 fn ms(t: u64) -> String {
     format!("{:.3}", t as f64 / 1e6)
 }
@@ -74,7 +85,9 @@ impl App {
                 Verdict::Forwarded => (self.t("verdict-forwarded"), false),
                 Verdict::Dropped(x) => (format!("{}: {}", self.t("verdict-dropped"), self.cat.reason(self.lang, x)), true),
             };
+            // A drop's reason gets a full-width line of its own: readable without scrolling.
             html! {
+                <>
                 <tr class={classes!("log-row", sel.then_some("selected"), dropped.then_some("dropped"))}
                     data-node={r.node.clone()} data-dir={dir} data-record={i.to_string()}
                     onclick={link.callback(move |_| Msg::Inspect(i))}>
@@ -82,8 +95,12 @@ impl App {
                     <td>{ &r.node }</td><td>{ &r.iface }</td>
                     <td class={dir}>{ dir }</td>
                     <td class="mono">{ &r.summary }</td>
-                    <td class="verdict">{ verdict }</td>
+                    <td class="verdict">{ if dropped { self.t("verdict-dropped") } else { verdict } }</td>
                 </tr>
+                if dropped {
+                    <tr class="reason-row" onclick={link.callback(move |_| Msg::Inspect(i))}><td colspan="6"><div class="reason">{ verdict_full(&r.verdict, self) }</div></td></tr>
+                }
+                </>
             }
         });
         // Keyboard: the table is one Tab stop; arrows move the selection through the rows.

@@ -9,6 +9,8 @@ use crate::driver::Driver;
 use crate::inspector;
 use crate::sampling::ChartData;
 use crate::tables;
+use lvslab_i18n::Catalog;
+use lvslab_sim::lesson::{Lang, Message};
 use lvslab_sim::scenario::diag::Severity;
 use lvslab_sim::trace::Direction;
 use plotters::prelude::IntoDrawingArea;
@@ -27,30 +29,38 @@ const SPEEDS: &[(f64, &str)] = &[
     (1_000_000.0, "real time"),
 ];
 
-/// Draws the three charts into canvases `{prefix}-conns`, `{prefix}-rps`, `{prefix}-latency`.
-pub fn draw_chart_set(prefix: &str, d: &ChartData) -> Result<(), String> {
+/// Draws the three charts into canvases `{prefix}-conns`, `{prefix}-rps`, `{prefix}-latency`,
+/// their titles, axes and legends in `lang`.
+pub fn draw_chart_set(
+    cat: &Catalog,
+    lang: Lang,
+    prefix: &str,
+    d: &ChartData,
+) -> Result<(), String> {
+    let t = |id: &str| cat.tr(lang, id, &[]);
     let sets = [
-        (
-            "conns",
-            "ActiveConn / InActConn per real server",
-            "entries",
-            &d.conns,
-        ),
-        (
-            "rps",
-            "Requests per second per server",
-            "requests/s",
-            &d.rps,
-        ),
-        ("latency", "Latency p50 / p99", "ms", &d.latency),
+        ("conns", t("chart-conns"), t("chart-conns-y"), &d.conns),
+        ("rps", t("chart-rps"), t("chart-rps-y"), &d.rps),
+        ("latency", t("chart-latency"), "ms".to_string(), &d.latency),
     ];
+    let x = t("chart-x");
+    // The sampler labels a server's lines "rs1 active" and "rs1 inactive".
+    let legend = |label: &str| -> String {
+        if let Some(s) = label.strip_suffix(" inactive") {
+            cat.tr(lang, "chart-inactive", &[("server", s)])
+        } else if let Some(s) = label.strip_suffix(" active") {
+            cat.tr(lang, "chart-active", &[("server", s)])
+        } else {
+            label.to_string()
+        }
+    };
     for (id, title, y, series) in sets {
         let Some(b) = CanvasBackend::new(&format!("{prefix}-{id}")) else {
             web_sys::console::warn_1(&format!("no canvas {prefix}-{id}").into());
             continue;
         };
         let root = b.into_drawing_area();
-        if let Err(e) = crate::charts::draw(&root, title, y, series) {
+        if let Err(e) = crate::charts::draw(&root, &title, &x, &y, series, &legend) {
             web_sys::console::error_1(&e.clone().into());
             return Err(e);
         }
@@ -114,6 +124,34 @@ impl App {
         }
     }
 
+    /// A message of the lab's plain modules in the reader's language: a drop reason
+    /// (`reason`) is rendered as a reason, a header layer (`layer`) by its name.
+    pub fn text_of(&self, m: &Message) -> String {
+        let args: Vec<(&str, String)> = m
+            .args
+            .iter()
+            .map(|(k, v)| {
+                let v = match *k {
+                    "reason" => self.cat.reason(self.lang, v),
+                    "layer" => self.layer_name(v),
+                    _ => v.clone(),
+                };
+                (*k, v)
+            })
+            .collect();
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.cat.tr(self.lang, m.id, &args)
+    }
+
+    /// A header layer as the inspector names it: protocol names stay, "inner IPv4" is
+    /// translated.
+    pub fn layer_name(&self, layer: &str) -> String {
+        match layer {
+            "inner IPv4" => self.t("inspector-inner-ipv4"),
+            l => l.to_string(),
+        }
+    }
+
     /// The newest hop at the clock, for screen readers (a polite live region).
     pub fn hop_announcement(&self, l: &Driver) -> String {
         let n = l.visible_records();
@@ -160,8 +198,8 @@ impl App {
                         match &self.lab {
                             Some(l) => self.view_running(ctx, l),
                             None => html! {
-                                <section class="panel" id="build-errors" role="alert"><h2>{ "This scenario does not build" }</h2>
-                                <p>{ "Fix these errors in the editor, then run it:" }</p>
+                                <section class="panel" id="build-errors" role="alert"><h2>{ self.t("build-failed-title") }</h2>
+                                <p>{ self.t("build-failed-help") }</p>
                                 <ul class="diagnostics">
                                     { for self.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| html! { <li class="error">{ d.to_string() }</li> }) }
                                 </ul></section>
@@ -180,7 +218,9 @@ impl App {
         for e in &self.catalog {
             if last_kind != Some(e.kind) {
                 last_kind = Some(e.kind);
-                items.push(html! { <li class="kind">{ catalog::kind_label(e.kind) }</li> });
+                items.push(
+                    html! { <li class="kind">{ self.t(catalog::kind_message_id(e.kind)) }</li> },
+                );
             }
             let name = e.name.to_string();
             let active = self.current == e.name && !self.edited;
@@ -209,12 +249,12 @@ impl App {
                 <h2>{ self.t("picker-scenarios") }</h2>
                 <ul>{ for items }</ul>
                 <div class="row">
-                    <label class="inline">{ "Seed " }
+                    <label class="inline">{ self.t("picker-seed") }{ " " }
                         <input id="seed" type="number" min="0" value={self.seed_input.clone()} oninput={seed_in} onkeydown={seed_key} />
                     </label>
-                    <button onclick={link.callback(|_| Msg::ApplySeed)}>{ "Rerun with seed" }</button>
+                    <button onclick={link.callback(|_| Msg::ApplySeed)}>{ self.t("picker-rerun-seed") }</button>
                 </div>
-                <label class="block">{ "Share link" }
+                <label class="block">{ self.t("picker-share-link") }
                     <input id="share" readonly=true value={self.share_link()} onfocus={Callback::from(|e: FocusEvent| {
                         if let Some(i) = e.target_dyn_into::<HtmlInputElement>() { i.select(); }
                     })} />
@@ -235,17 +275,25 @@ impl App {
         let errors = has_errors(&self.diagnostics);
         html! {
             <section class="panel editor">
-                <h2>{ "Scenario TOML" }{ if self.edited { " (edited)" } else { "" } }</h2>
-                <textarea id="editor" spellcheck="false" value={self.editor_text.clone()} {oninput} aria-label="Scenario TOML" />
+                <h2>{ self.t(if self.edited { "editor-title-edited" } else { "editor-title" }) }</h2>
+                <textarea id="editor" spellcheck="false" value={self.editor_text.clone()} {oninput} aria-label={self.t("editor-title")} />
+                if let Some(n) = self.lab.as_ref().map(|l| l.inputs.len()).filter(|n| *n > 0 && !self.diagnostics.is_empty()) {
+                    <p class="note" id="diagnostics-stale">{ self.cat.tr(self.lang, "diagnostics-stale", &[("n", &n.to_string())]) }</p>
+                }
                 <ul class="diagnostics" id="diagnostics" aria-live="polite">
                     if self.diagnostics.is_empty() {
-                        <li class="ok">{ "No errors, no warnings." }</li>
+                        <li class="ok">{ self.t("editor-no-problems") }</li>
                     }
                     { for self.diagnostics.iter().map(|d| {
-                        let sev = match d.severity { Severity::Error => "error", Severity::Warning => "warning" };
+                        let (sev, id) = match d.severity { Severity::Error => ("error", "editor-error"), Severity::Warning => ("warning", "editor-warning") };
+                        let head = if d.line > 0 {
+                            self.cat.tr(self.lang, &format!("{id}-at"), &[("line", &d.line.to_string()), ("col", &d.col.to_string())])
+                        } else {
+                            self.t(id)
+                        };
                         html! {
                             <li class={sev}>
-                                <b>{ format!("{}{} ", sev, if d.line > 0 { format!(" line {}:{}", d.line, d.col) } else { String::new() }) }</b>
+                                <b>{ head }{ " " }</b>
                                 if !d.path.is_empty() { <code>{ &d.path }</code>{ " " } }
                                 { &d.message }
                                 if let Some(h) = &d.hint { <div class="hint">{ h }</div> }
@@ -254,8 +302,8 @@ impl App {
                     }) }
                 </ul>
                 <div class="row">
-                    <button id="run-edited" disabled={errors} onclick={link.callback(|_| Msg::RunEdited)}>{ "Run this text" }</button>
-                    <button onclick={link.callback(|_| Msg::RevertEditor)} disabled={!self.edited}>{ "Revert" }</button>
+                    <button id="run-edited" disabled={errors} onclick={link.callback(|_| Msg::RunEdited)}>{ self.t("editor-run") }</button>
+                    <button onclick={link.callback(|_| Msg::RevertEditor)} disabled={!self.edited}>{ self.t("editor-revert") }</button>
                 </div>
             </section>
         }
@@ -281,34 +329,44 @@ impl App {
             <>
             <section class="panel stage">
                 <div class="scenario-head">
-                    <h2>{ title.map(|e| self.scenario_text(e.name, "title", &e.title)).unwrap_or_else(|| l.sim.name.clone()) }</h2>
+                    <h2>{ title.map(|e| self.scenario_text(e.name, "title", &e.title))
+                        .or_else(|| self.edited_meta.as_ref().map(|m| m.0.clone()))
+                        .unwrap_or_else(|| l.sim.name.clone()) }</h2>
                     if let (Some(e), None) = (title, &self.lesson) { <p class="watch-text"><b>{ self.t("watch") }{ " " }</b>{ self.scenario_text(e.name, "watch", &e.watch) }</p> }
+                    else if let (Some((_, w)), true, None) = (&self.edited_meta, self.edited, &self.lesson) {
+                        <p class="watch-text"><b>{ self.t("watch") }{ " " }</b>{ w }</p>
+                    }
                 </div>
-                <div class="controls" role="toolbar" aria-label="Playback">
+                <div class="controls" role="toolbar" aria-label={self.t("controls-label")}>
                     <button id="play" class="primary" onclick={link.callback(|_| Msg::TogglePlay)}
-                        title="Space">{ self.t(if l.playing { "pause" } else { "play" }) }</button>
+                        title={self.t("key-space")}>{ self.t(if l.playing { "pause" } else { "play" }) }</button>
                     <button id="step" onclick={link.callback(|_| Msg::Step)} title="s">{ self.t("step-hop") }</button>
                     { self.speed_select(l.speed, link.callback(Msg::Speed), "speed") }
                     <label class="inline"><input type="checkbox" checked={l.skip_idle} onchange={skip} />{ " " }{ self.t("skip-idle") }</label>
-                    <button id="run-to-end" onclick={link.callback(|_| Msg::RunToEnd)}>{ self.t("run-to-end") }</button>
+                    <button id="run-to-end" disabled={l.view_t >= l.sim.end.0} title={if l.view_t >= l.sim.end.0 { self.t("run-over") } else { String::new() }}
+                        onclick={link.callback(|_| Msg::RunToEnd)}>{ self.t("run-to-end") }</button>
                     <button id="send-request" onclick={link.callback(|_| Msg::SendRequest)}>{ self.t("send-request") }</button>
-                    <button onclick={link.callback(|_| Msg::Restart)}>{ self.t("restart") }</button>
+                    <button id="restart" onclick={link.callback(|_| Msg::Restart)}
+                        title={if l.inputs.is_empty() { String::new() } else { self.cat.tr(self.lang, "restart-keeps", &[("n", &l.inputs.len().to_string())]) }}>{ self.t("restart") }</button>
+                    if !l.inputs.is_empty() {
+                        <button id="discard-changes" onclick={link.callback(|_| Msg::DiscardChanges)}>{ self.cat.tr(self.lang, "discard-changes", &[("n", &l.inputs.len().to_string())]) }</button>
+                    }
                 </div>
                 <div class="counters" aria-live="off">
-                    <span>{ "t = " }<b id="clock">{ format!("{} ms", ms(l.view_t)) }</b></span>
-                    <span>{ "requests sent " }<b id="counter-sent">{ m.requests_sent }</b></span>
-                    <span>{ "completed " }<b id="counter-completed">{ m.requests_completed }</b></span>
-                    <span>{ "failed " }<b id="counter-failed">{ m.requests_failed }</b></span>
-                    <span>{ "frames " }<b id="counter-frames">{ m.frames }</b></span>
-                    <span>{ "on the wire " }<b id="in-flight">{ dots.len() }</b></span>
+                    <span>{ self.t("counter-clock") }{ " " }<b id="clock">{ format!("{} ms", ms(l.view_t)) }</b></span>
+                    <span>{ self.t("counter-sent") }{ " " }<b id="counter-sent">{ m.requests_sent }</b></span>
+                    <span>{ self.t("counter-completed") }{ " " }<b id="counter-completed">{ m.requests_completed }</b></span>
+                    <span>{ self.t("counter-failed") }{ " " }<b id="counter-failed">{ m.requests_failed }</b></span>
+                    <span>{ self.t("counter-frames") }{ " " }<b id="counter-frames">{ m.frames }</b></span>
+                    <span>{ self.t("counter-on-wire") }{ " " }<b id="in-flight">{ dots.len() }</b></span>
                 </div>
                 if l.trace_stopped {
-                    <p class="note">{ "The trace grew too large and was switched off: frames are no longer drawn." }</p>
+                    <p class="note">{ self.t("trace-stopped") }</p>
                 }
-                { topo_svg::topology(&l.topo, &dots, &topo_svg::Live::of(&l.sim), &self.highlighted(), link.callback(Msg::Inspect), link.callback(Msg::InspectNode), self.palette_safe, "topology") }
+                { topo_svg::topology(&l.topo, &dots, &topo_svg::Live::of(&l.sim), &self.highlighted(), link.callback(Msg::Inspect), link.callback(Msg::InspectNode), self.palette_safe, "topology", &|id: &str| self.t(id)) }
                 { self.view_timeline(ctx, l) }
                 <div class="sr-only" id="hop-announcer" aria-live="polite">{ self.hop_announcement(l) }</div>
-                <p class="legend">{ "Each connection has its own colour; yellow squares are ARP. Click a frame or a log row to inspect it." }
+                <p class="legend">{ self.t("legend-frames") }
                     <label class="inline"><input type="checkbox" id="palette-safe" checked={self.palette_safe}
                         onchange={link.callback(|e: Event| Msg::Palette(e.target_dyn_into::<HtmlInputElement>().map(|i| i.checked()).unwrap_or(false)))} />
                     { " " }{ self.t("palette-safe-label") }</label></p>
@@ -321,7 +379,7 @@ impl App {
             { self.view_ha(l) }
             { self.frozen("console", || self.view_console(ctx, l)) }
             <section class="panel">
-                <h2>{ "Charts (sampled every simulated second)" }</h2>
+                <h2>{ self.t("charts-title") }</h2>
                 { chart_canvases("lab") }
             </section>
             { self.frozen("exports", || self.view_exports(ctx, l)) }
@@ -341,7 +399,7 @@ impl App {
         let rows = ins.rows.iter().map(|r| {
             html! {
                 <tr class={classes!(r.changed.then_some("changed"))}>
-                    <td>{ &r.layer }</td><td>{ r.name }</td>
+                    <td>{ self.layer_name(&r.layer) }</td><td>{ r.name }</td>
                     <td class="mono">{ r.before.clone().unwrap_or_default() }</td>
                     <td class="mono">{ r.after.clone().unwrap_or_default() }</td>
                 </tr>
@@ -351,14 +409,19 @@ impl App {
         html! {
             <section class="panel inspector" id="inspector" aria-live="polite">
                 <div class="row">
-                    <h2>{ format!("Inspector: {} at {} ms", ins.node, ms(ins.t)) }</h2>
+                    <h2>{ self.cat.tr(self.lang, "inspector-title", &[("node", &ins.node), ("t", &ms(ins.t))]) }</h2>
                     <span class="spacer"></span>
-                    <button onclick={link.callback(|_| Msg::CloseInspector)}>{ "Close" }</button>
+                    <button onclick={link.callback(|_| Msg::CloseInspector)}>{ self.t("inspector-close") }</button>
                 </div>
                 <p class="mono">{ summary }</p>
-                <p>{ &ins.outcome }{ ". Rewritten fields are highlighted." }</p>
+                <p>{ match &ins.outcome {
+                    Some(o) => self.cat.tr(self.lang, "inspector-outcome", &[("outcome", &self.text_of(o))]),
+                    None => self.t("inspector-highlight"),
+                } }</p>
                 <table>
-                    <thead><tr><th>{ "Layer" }</th><th>{ "Field" }</th><th>{ format!("Arriving at {}", ins.node) }</th><th>{ format!("Leaving {}", ins.node) }</th></tr></thead>
+                    <thead><tr><th>{ self.t("inspector-layer") }</th><th>{ self.t("inspector-field") }</th>
+                        <th>{ self.cat.tr(self.lang, "inspector-arriving", &[("node", &ins.node)]) }</th>
+                        <th>{ self.cat.tr(self.lang, "inspector-leaving", &[("node", &ins.node)]) }</th></tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
             </section>
@@ -379,14 +442,20 @@ impl App {
             return html! {};
         };
         let toggles = controls::toggles(&l.sim, host).into_iter().map(|t| {
-            let label = format!("{}: {}", h.name, t.label);
+            // A host switch is named by its message; a sysctl switch by the setting itself.
+            let name = t.message.map(|m| self.t(m)).unwrap_or_else(|| t.label.clone());
+            let label = format!("{}: {}", h.name, name);
             let action = t.action.clone();
             let id = format!("toggle-{}-{}", h.name, t.label.split('=').next().unwrap_or("").replace(' ', "-"));
+            let text = match (t.message, t.on) {
+                (None, on) => self.cat.tr(self.lang, if on { "toggle-set" } else { "toggle-unset" }, &[("setting", &t.label)]),
+                (Some(_), true) => self.cat.tr(self.lang, "toggle-recover", &[("host", &h.name)]),
+                (Some(_), false) => name,
+            };
             html! {
                 <button class={classes!("toggle", t.on.then_some("on"))} aria-pressed={t.on.to_string()} {id}
                     onclick={link.callback(move |_| Msg::Fault(action.clone(), label.clone()))}>
-                    { if t.label.contains('=') { format!("{} {}", t.label, if t.on { "(on)" } else { "(off)" }) }
-                      else if t.on { format!("{} (down: recover)", h.name) } else { t.label.clone() } }
+                    { text }
                 </button>
             }
         });
@@ -398,7 +467,7 @@ impl App {
                     .map(|x| Msg::Ipvsadm(s2.director, s2.scheduler_command(&x.value())))
             });
             html! {
-                <label class="inline">{ format!("{} scheduler ", s.service) }
+                <label class="inline">{ self.cat.tr(self.lang, "nodes-scheduler", &[("service", &s.service)]) }{ " " }
                     <select {onchange} id="scheduler">
                         { for controls::SCHEDULERS.iter().map(|x| html! { <option value={*x} selected={*x == s.scheduler}>{ *x }</option> }) }
                     </select>
@@ -413,7 +482,7 @@ impl App {
                     .map(|w| Msg::Ipvsadm(d2.director, d2.weight_command(w)))
             });
             html! {
-                <label class="inline">{ format!("{} weight ", d.dest) }
+                <label class="inline">{ self.cat.tr(self.lang, "nodes-weight", &[("dest", &d.dest)]) }{ " " }
                     <input type="number" min="0" max="65535" value={d.weight.to_string()} {onchange} class="weight" />
                 </label>
             }
@@ -421,19 +490,21 @@ impl App {
         let arp = tables::arp_rows(&l.sim, host);
         html! {
             <section class="panel nodes">
-                <h2>{ "Nodes" }</h2>
+                <h2>{ self.t("nodes-title") }</h2>
                 <div class="tabs" role="tablist">{ for tabs }</div>
                 <div class="row wrap">{ for toggles }</div>
                 if h.ipvs.is_some() {
                     <div class="row wrap">{ for svc_controls }{ for dest_controls }</div>
                 }
-                <h3>{ format!("ARP cache of {}", h.name) }</h3>
+                <h3>{ self.cat.tr(self.lang, "arp-title", &[("host", &h.name)]) }</h3>
                 <table class="arp" id="arp-table">
-                    <thead><tr><th>{ "if" }</th><th>{ "IP" }</th><th>{ "MAC" }</th><th>{ "state" }</th><th>{ "owner" }</th></tr></thead>
+                    <thead><tr><th>{ self.t("arp-col-iface") }</th><th>{ "IP" }</th><th>{ "MAC" }</th><th>{ self.t("arp-col-state") }</th><th>{ self.t("arp-col-owner") }</th></tr></thead>
                     <tbody>
-                        if arp.is_empty() { <tr><td colspan="5">{ "(empty)" }</td></tr> }
+                        if arp.is_empty() { <tr><td colspan="5">{ self.t("arp-empty") }</td></tr> }
                         { for arp.iter().map(|r| html! {
-                            <tr><td>{ &r.iface }</td><td class="mono">{ &r.ip }</td><td class="mono">{ &r.mac }</td><td>{ &r.state }</td><td>{ &r.owner }</td></tr>
+                            <tr><td>{ &r.iface }</td><td class="mono">{ &r.ip }</td>
+                                <td class="mono">{ r.mac.clone().unwrap_or_else(|| self.t("arp-incomplete")) }</td>
+                                <td>{ &r.state }</td><td>{ &r.owner }</td></tr>
                         }) }
                     </tbody>
                 </table>
@@ -444,7 +515,7 @@ impl App {
                     <pre id="ipvsadm-lnc" class="scroll">{ tables::ipvsadm_lnc(&l.sim, host).unwrap_or_default() }</pre>
                 }
                 if !l.changes.is_empty() {
-                    <h3>{ "Changes made" }</h3>
+                    <h3>{ self.t("nodes-changes") }</h3>
                     <ul>{ for l.changes.iter().map(|(t, s)| html! { <li>{ format!("{t:.3} s: {s}") }</li> }) }</ul>
                 }
             </section>
@@ -494,7 +565,7 @@ impl App {
         html! {
             <section class="panel console">
                 <div class="row">
-                    <h2>{ "ipvsadm console" }</h2>
+                    <h2>{ self.t("console-title") }</h2>
                     <span class="spacer"></span>
                     if directors.len() > 1 {
                         <select onchange={host_change}>
@@ -514,8 +585,8 @@ impl App {
                 </div>
                 <div class="prompt">
                     <span class="mono">{ format!("[{prompt}]# ") }</span>
-                    <input id="console-input" type="text" autocomplete="off" spellcheck="false" aria-label="ipvsadm command"
-                        placeholder="ipvsadm -Ln   (help, clear; arrows for history)"
+                    <input id="console-input" type="text" autocomplete="off" spellcheck="false" aria-label={self.t("console-input-label")}
+                        placeholder={self.t("console-placeholder")}
                         value={self.console_input.clone()} {oninput} {onkeydown} />
                 </div>
             </section>
@@ -528,17 +599,17 @@ impl App {
         let scripts = crate::exports::real_server_scripts(&l.sim).is_some();
         html! {
             <section class="panel exports">
-                <h2>{ "Downloads" }</h2>
+                <h2>{ self.t("export-title") }</h2>
                 <div class="row wrap">
-                    <button id="dl-rules" onclick={link.callback(|_| Msg::Export(ExportKind::Rules))}>{ "ipvsadm rules (-S -n)" }</button>
-                    <button id="dl-pcap" onclick={link.callback(|_| Msg::Export(ExportKind::Pcap))}>{ "pcap of every segment" }</button>
-                    <button id="dl-toml" onclick={link.callback(|_| Msg::Export(ExportKind::Toml))}>{ "scenario TOML" }</button>
-                    <button disabled={!keep} title={if keep { "" } else { "not available yet" }}
+                    <button id="dl-rules" onclick={link.callback(|_| Msg::Export(ExportKind::Rules))}>{ self.t("export-rules") }</button>
+                    <button id="dl-pcap" onclick={link.callback(|_| Msg::Export(ExportKind::Pcap))}>{ self.t("export-pcap") }</button>
+                    <button id="dl-toml" onclick={link.callback(|_| Msg::Export(ExportKind::Toml))}>{ self.t("export-toml") }</button>
+                    <button disabled={!keep} title={if keep { String::new() } else { self.t("export-not-yet") }}
                         onclick={link.callback(|_| Msg::Export(ExportKind::Keepalived))}>
-                        { if keep { "keepalived.conf" } else { "keepalived.conf (not available yet)" } }</button>
-                    <button disabled={!scripts} title={if scripts { "" } else { "not available yet" }}
+                        { if keep { "keepalived.conf".to_string() } else { self.t("export-keepalived-not-yet") } }</button>
+                    <button disabled={!scripts} title={if scripts { String::new() } else { self.t("export-not-yet") }}
                         onclick={link.callback(|_| Msg::Export(ExportKind::Scripts))}>
-                        { if scripts { "real-server scripts" } else { "real-server scripts (not available yet)" } }</button>
+                        { if scripts { self.t("export-scripts") } else { self.t("export-scripts-not-yet") } }</button>
                 </div>
             </section>
         }

@@ -6,13 +6,14 @@ use lvslab_sim::net::host::Role;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-fn role_name(r: Role) -> &'static str {
+/// The catalogue message naming a host's role.
+fn role_message_id(r: Role) -> &'static str {
     match r {
-        Role::Client => "client",
-        Role::Router => "router",
-        Role::Director => "director",
-        Role::RealServer => "real server",
-        Role::Host => "host",
+        Role::Client => "role-client",
+        Role::Router => "role-router",
+        Role::Director => "role-director",
+        Role::RealServer => "role-real-server",
+        Role::Host => "role-host",
     }
 }
 
@@ -72,7 +73,8 @@ impl Live {
 }
 
 /// The diagram. Hosts are focusable: arrow keys move between them, Enter inspects the
-/// host's newest frame (`on_node`).
+/// host's newest frame (`on_node`). `t` gives a catalogue message in the reader's language
+/// (role names, "DOWN", the diagram's label).
 #[allow(clippy::too_many_arguments)]
 pub fn topology(
     topo: &Topology,
@@ -83,6 +85,7 @@ pub fn topology(
     on_node: Callback<usize>,
     palette_safe: bool,
     id: &str,
+    t: &dyn Fn(&str) -> String,
 ) -> Html {
     let up = &live.up;
     let vb = format!("0 0 {:.0} {:.0}", topo.width, topo.height);
@@ -139,11 +142,11 @@ pub fn topology(
         });
         html! {
             <g class={class} data-host={n.name.clone()} tabindex="0" role="button" {onkeydown}
-                aria-label={format!("{} ({})", n.name, role_name(n.role))}>
+                aria-label={format!("{} ({})", n.name, t(role_message_id(n.role)))}>
                 <rect x={n.x.to_string()} y={n.y.to_string()} width={n.w.to_string()} height={n.h.to_string()} rx="8" />
                 <text x={(n.x + 8.0).to_string()} y={(n.y + 20.0).to_string()} class="name">{ &n.name }</text>
                 <text x={(n.x + n.w - 8.0).to_string()} y={(n.y + 20.0).to_string()} text-anchor="end" class="role">
-                    { if is_up { role_name(n.role) } else { "DOWN" } }
+                    { t(if is_up { role_message_id(n.role) } else { "role-down" }) }
                 </text>
                 { for lines }
                 { for badge_lines }
@@ -220,7 +223,7 @@ pub fn topology(
     });
     html! {
         <svg class={classes!("topology", palette_safe.then_some("safe"))} id={id.to_string()} viewBox={vb} preserveAspectRatio="xMidYMin meet" role="group"
-            aria-label="Topology: hosts, segments and the frames on the wire" {onclick} {onkeydown}>
+            aria-label={t("topology-label")} {onclick} {onkeydown}>
             { for buses }
             { for links }
             { for nodes }

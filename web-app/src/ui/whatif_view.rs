@@ -49,7 +49,11 @@ impl App {
                 let weights = p.weights.iter().enumerate().map(|(i, (dest, wt))| {
                     slider(
                         &format!("wi-weight-{i}"),
-                        format!("weight of {dest}: {wt}"),
+                        self.cat.tr(
+                            self.lang,
+                            "whatif-weight",
+                            &[("dest", dest), ("weight", &wt.to_string())],
+                        ),
                         0.0,
                         10.0,
                         1.0,
@@ -64,56 +68,63 @@ impl App {
                 html! {
                     <div class="sliders">
                         { for weights }
-                        <label class="slider"><span>{ "scheduler" }</span>
+                        <label class="slider"><span>{ self.t("whatif-scheduler") }</span>
                             <select id="wi-scheduler" onchange={sched}>
                                 { for SCHEDULERS.iter().map(|s| html! { <option value={*s} selected={*s == p.scheduler}>{ *s }</option> }) }
                             </select>
                         </label>
-                        { slider("wi-fin", format!("IPVS FIN timeout (ipvsadm --set): {} s", p.tcp_fin_s), 1.0, 240.0, 1.0,
+                        { slider("wi-fin", self.cat.tr(self.lang, "whatif-fin", &[("s", &p.tcp_fin_s.to_string())]), 1.0, 240.0, 1.0,
                             p.tcp_fin_s as f64, link.callback(|v: f64| Msg::Wi(WiMsg::TcpFin(v as u32)))) }
-                        { slider("wi-tw", format!("hosts' TCP TIME_WAIT: {:.1} s", p.time_wait_ms as f64 / 1000.0), 1.0, 120.0, 1.0,
+                        { slider("wi-tw", self.cat.tr(self.lang, "whatif-time-wait", &[("s", &format!("{:.1}", p.time_wait_ms as f64 / 1000.0))]), 1.0, 120.0, 1.0,
                             p.time_wait_ms as f64 / 1000.0, link.callback(|v: f64| Msg::Wi(WiMsg::TimeWait((v * 1000.0) as u64)))) }
-                        { slider("wi-rate", format!("arrival rate: {:.0} connections/s", p.rate), 10.0, 5000.0, 10.0,
+                        { slider("wi-rate", self.cat.tr(self.lang, "whatif-rate", &[("rate", &format!("{:.0}", p.rate))]), 10.0, 5000.0, 10.0,
                             p.rate, link.callback(|v: f64| Msg::Wi(WiMsg::Rate(v)))) }
-                        { slider("wi-connections", format!("connections: {}", p.connections), 100.0, 60000.0, 100.0,
+                        { slider("wi-connections", self.cat.tr(self.lang, "whatif-connections", &[("n", &p.connections.to_string())]), 100.0, 60000.0, 100.0,
                             p.connections as f64, link.callback(|v: f64| Msg::Wi(WiMsg::Connections(v as u64)))) }
                     </div>
                 }
             }
         };
+        let tr = |id: &str, args: &[(&str, &str)]| self.cat.tr(self.lang, id, args);
+        let sep = self.t("list-sep");
         let result = match &w.outcome {
             None => html! {},
             Some(o) => html! {
                 <div class="whatif-result" id="wi-result">
                     <p>
-                        <b>{ format!("{} sent, {} completed, {} failed", o.sent, o.completed, o.failed) }</b>
-                        { format!(" — latency p50 {:.2} ms, p99 {:.2} ms; {:.0} simulated seconds", o.p50_ms, o.p99_ms, o.simulated_s) }
+                        <b>{ tr("whatif-totals", &[("sent", &o.sent.to_string()), ("completed", &o.completed.to_string()), ("failed", &o.failed.to_string())]) }</b>
+                        { tr("whatif-latency", &[("p50", &format!("{:.2}", o.p50_ms)), ("p99", &format!("{:.2}", o.p99_ms)), ("secs", &format!("{:.0}", o.simulated_s))]) }
                     </p>
-                    <p>{ "served by: " }{ o.per_server.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ") }</p>
+                    <p>{ tr("whatif-served-by", &[("list", &o.per_server.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(&sep))]) }</p>
                     if !o.failures.is_empty() {
-                        <p class="warn">{ "failures: " }{ o.failures.iter().map(|(s, n)| format!("{n} {s}")).collect::<Vec<_>>().join(", ") }</p>
+                        <p class="warn">{ tr("whatif-failures", &[("list", &o.failures.iter()
+                            .map(|(s, n)| tr("whatif-failure-item", &[("n", &n.to_string()), ("reason", &self.cat.reason(self.lang, s))]))
+                            .collect::<Vec<_>>().join(&sep))]) }</p>
                     }
                     if let Some(ms) = w.elapsed_ms {
-                        <p id="wi-timing">{ format!("computed in {:.0} ms ({} events, {:.2} M events/s, {})", ms, o.events,
-                            o.events as f64 / (ms.max(0.001) / 1000.0) / 1e6,
-                            if o.bulk { "connection-level bulk run" } else { "packet-level run" }) }</p>
+                        <p id="wi-timing">{ tr("whatif-timing", &[
+                            ("ms", &format!("{ms:.0}")),
+                            ("events", &o.events.to_string()),
+                            ("rate", &format!("{:.2}", o.events as f64 / (ms.max(0.001) / 1000.0) / 1e6)),
+                            ("mode", &self.t(if o.bulk { "whatif-mode-bulk" } else { "whatif-mode-packets" })),
+                        ]) }</p>
                     }
                 </div>
             },
         };
         html! {
             <section class="panel whatif">
-                <h2>{ "What if…" }</h2>
-                <p>{ "Each run simulates every packet of every connection (no animation, no trace), then charts the result." }</p>
-                <label class="inline">{ "Scenario " }
+                <h2>{ self.t("whatif-title") }</h2>
+                <p>{ self.t("whatif-intro") }</p>
+                <label class="inline">{ self.t("whatif-scenario") }{ " " }
                     <select onchange={source}>
-                        <option value="base" selected={!w.use_current}>{ "DR cluster of three (one LAN)" }</option>
-                        <option value="current" selected={w.use_current}>{ "the lab's current scenario" }</option>
+                        <option value="base" selected={!w.use_current}>{ self.t("whatif-base") }</option>
+                        <option value="current" selected={w.use_current}>{ self.t("whatif-current") }</option>
                     </select>
                 </label>
                 { controls }
                 <button id="wi-run" class="primary" disabled={w.running} onclick={link.callback(|_| Msg::Wi(WiMsg::Run))}>
-                    { if w.running { "Running\u{2026}" } else { "Run" } }</button>
+                    { self.t(if w.running { "whatif-running" } else { "whatif-run" }) }</button>
                 if let Some(e) = &w.error { <p class="error" role="alert">{ e }</p> }
                 { result }
                 { chart_canvases("wi") }
