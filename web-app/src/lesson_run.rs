@@ -26,6 +26,25 @@ pub fn bundled() -> Vec<Lesson> {
     v
 }
 
+/// The hosts a text's references name (the topology highlights them).
+pub fn referenced_hosts(t: &str) -> Vec<String> {
+    lvslab_sim::lesson::text::spans(t)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|s| match s {
+            lvslab_sim::lesson::Span::Ref { target, .. } => match target {
+                lvslab_sim::lesson::Ref::Node { host }
+                | lvslab_sim::lesson::Ref::Link { host, .. }
+                | lvslab_sim::lesson::Ref::Arp { host, .. }
+                | lvslab_sim::lesson::Ref::Vrrp { host, .. } => Some(host),
+                lvslab_sim::lesson::Ref::Ipvs { director, .. } => Some(director),
+                lvslab_sim::lesson::Ref::Field { .. } => None,
+            },
+            lvslab_sim::lesson::Span::Text(_) => None,
+        })
+        .collect()
+}
+
 pub struct LessonRun {
     pub lesson: Lesson,
     pub step: usize,

@@ -135,7 +135,7 @@ pub fn markers(d: &Driver) -> Vec<Marker> {
             });
         }
     }
-    v.sort_by(|a, b| (a.t, a.kind).cmp(&(b.t, b.kind)));
+    v.sort_by_key(|a| (a.t, a.kind));
     v
 }
 

@@ -260,3 +260,5 @@ error-no-lab = the lab has no running scenario
 error-not-running = no running scenario
 error-not-available = not available for this scenario
 error-seed = seed `{ $seed }` is not a number
+
+log-col-dir = direction

@@ -254,3 +254,5 @@ error-no-lab = 实验区没有正在运行的场景
 error-not-running = 没有正在运行的场景
 error-not-available = 这个场景不提供这项下载
 error-seed = 随机种子 `{ $seed }` 不是数字
+
+log-col-dir = 方向

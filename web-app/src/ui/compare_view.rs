@@ -1,12 +1,12 @@
 //! NAT / DR / TUN side by side: three topologies on one clock, each aligned on its first SYN,
 //! and what every node did to the first request and its reply.
 
-use super::app::{App, Msg};
+use super::state::{LabState, Link, Msg};
 use super::topo_svg;
 use crate::compare::HopChange;
 use yew::prelude::*;
 
-impl App {
+impl LabState {
     fn hops_table(&self, hops: &[HopChange], start: u64) -> Html {
         html! {
             <ol class="hops">
@@ -24,8 +24,7 @@ impl App {
         }
     }
 
-    pub fn view_compare(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    pub fn view_compare(&self, link: &Link) -> Html {
         let Some(c) = &self.compare else {
             return html! { <section class="panel"><p>{ self.t("compare-unavailable") }</p></section> };
         };

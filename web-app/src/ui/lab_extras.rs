@@ -1,7 +1,7 @@
 //! The timeline (scrub, markers, step back), the packet log with its filters and pages,
 //! and the HA panel (VRRP strip and failover report).
 
-use super::app::{App, Msg};
+use super::state::{LabState, Link, Msg};
 use crate::driver::Driver;
 use crate::packet_log::{self, LogFilter, Roles};
 use crate::timeline::{self, StripMark};
@@ -9,7 +9,7 @@ use lvslab_sim::trace::{Direction, Verdict};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-fn verdict_full(v: &Verdict, app: &App) -> String {
+fn verdict_full(v: &Verdict, app: &LabState) -> String {
     match v {
         Verdict::Dropped(x) => format!(
             "{}: {}",
@@ -24,9 +24,8 @@ fn ms(t: u64) -> String {
     format!("{:.3}", t as f64 / 1e6)
 }
 
-impl App {
-    pub fn view_timeline(&self, ctx: &Context<Self>, l: &Driver) -> Html {
-        let link = ctx.link();
+impl LabState {
+    pub fn view_timeline(&self, link: &Link, l: &Driver) -> Html {
         let end = l.sim.end.0.max(l.view_t).max(1);
         let markers = timeline::markers(l);
         let w = 1000.0;
@@ -64,8 +63,7 @@ impl App {
         }
     }
 
-    pub fn view_packet_log(&self, ctx: &Context<Self>, l: &Driver) -> Html {
-        let link = ctx.link();
+    pub fn view_packet_log(&self, link: &Link, l: &Driver) -> Html {
         let recs = l.records();
         let n = l.visible_records();
         let roles = Roles::of(&l.sim);
@@ -189,7 +187,7 @@ impl App {
                 </div>
                 <div class="scroll" tabindex="0" role="region" aria-label={self.t("log-region")} {onkeydown}>
                     <table id="packet-log">
-                        <thead><tr><th>{ "ms" }</th><th>{ self.t("log-col-node") }</th><th>{ "if" }</th><th>{ "" }</th><th>{ self.t("log-col-frame") }</th><th>{ self.t("log-col-verdict") }</th></tr></thead>
+                        <thead><tr><th>{ "ms" }</th><th>{ self.t("log-col-node") }</th><th>{ "if" }</th><th><span class="sr-only">{ self.t("log-col-dir") }</span></th><th>{ self.t("log-col-frame") }</th><th>{ self.t("log-col-verdict") }</th></tr></thead>
                         <tbody>{ for body }</tbody>
                     </table>
                 </div>

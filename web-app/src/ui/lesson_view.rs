@@ -1,29 +1,10 @@
 //! The lesson panel: the step's text with its highlighted references, the prediction, the
 //! task and its live checks, and the way on. The lesson picker lists the lessons first.
 
-use super::app::{App, Msg};
+use super::state::{LabState, Link, Msg};
 use crate::lesson_run::LessonRun;
 use lvslab_sim::lesson::{text, Lang, Ref, Span, StepKind};
 use yew::prelude::*;
-
-/// The hosts a text's references name (the topology highlights them).
-pub fn referenced_hosts(t: &str) -> Vec<String> {
-    text::spans(t)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|s| match s {
-            Span::Ref { target, .. } => match target {
-                Ref::Node { host }
-                | Ref::Link { host, .. }
-                | Ref::Arp { host, .. }
-                | Ref::Vrrp { host, .. } => Some(host),
-                Ref::Ipvs { director, .. } => Some(director),
-                Ref::Field { .. } => None,
-            },
-            Span::Text(_) => None,
-        })
-        .collect()
-}
 
 fn ref_attr(r: &Ref) -> String {
     match r {
@@ -53,13 +34,12 @@ pub fn rich(t: &str) -> Html {
     }
 }
 
-impl App {
+impl LabState {
     pub fn t(&self, id: &str) -> String {
         self.cat.tr(self.lang, id, &[])
     }
 
-    pub fn view_lesson_list(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    pub fn view_lesson_list(&self, link: &Link) -> Html {
         let cur = self.lesson.as_ref().map(|r| r.lesson.id.clone());
         html! {
             <section class="panel lessons" id="lessons">
@@ -84,8 +64,7 @@ impl App {
         }
     }
 
-    pub fn view_lesson(&self, ctx: &Context<Self>, run: &LessonRun) -> Html {
-        let link = ctx.link();
+    pub fn view_lesson(&self, link: &Link, run: &LessonRun) -> Html {
         let lang: Lang = self.lang;
         let step = run.current();
         let n = (run.step + 1).to_string();

@@ -2,11 +2,14 @@
 //! in the crate's plain modules.
 
 mod app;
+mod chart_canvas;
 mod compare_view;
+mod components;
 mod dom;
 mod lab_extras;
 mod lesson_view;
 mod panels;
+mod state;
 mod topo_svg;
 mod whatif_view;
 

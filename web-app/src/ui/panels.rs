@@ -1,20 +1,16 @@
 //! The lab view: scenario picker and editor, transport controls, topology, inspector,
 //! packet log, node tables and toggles, console, charts and exports.
 
-use super::app::{has_errors, App, ExportKind, Msg};
+use super::state::{has_errors, ExportKind, LabState, Link, Msg};
 use super::topo_svg;
 use crate::catalog;
 use crate::controls;
 use crate::driver::Driver;
 use crate::inspector;
-use crate::sampling::ChartData;
 use crate::tables;
-use lvslab_i18n::Catalog;
-use lvslab_sim::lesson::{Lang, Message};
+use lvslab_sim::lesson::Message;
 use lvslab_sim::scenario::diag::Severity;
 use lvslab_sim::trace::Direction;
-use plotters::prelude::IntoDrawingArea;
-use plotters_canvas::CanvasBackend;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -29,60 +25,11 @@ const SPEEDS: &[(f64, &str)] = &[
     (1_000_000.0, "real time"),
 ];
 
-/// Draws the three charts into canvases `{prefix}-conns`, `{prefix}-rps`, `{prefix}-latency`,
-/// their titles, axes and legends in `lang`.
-pub fn draw_chart_set(
-    cat: &Catalog,
-    lang: Lang,
-    prefix: &str,
-    d: &ChartData,
-) -> Result<(), String> {
-    let t = |id: &str| cat.tr(lang, id, &[]);
-    let sets = [
-        ("conns", t("chart-conns"), t("chart-conns-y"), &d.conns),
-        ("rps", t("chart-rps"), t("chart-rps-y"), &d.rps),
-        ("latency", t("chart-latency"), "ms".to_string(), &d.latency),
-    ];
-    let x = t("chart-x");
-    // The sampler labels a server's lines "rs1 active" and "rs1 inactive".
-    let legend = |label: &str| -> String {
-        if let Some(s) = label.strip_suffix(" inactive") {
-            cat.tr(lang, "chart-inactive", &[("server", s)])
-        } else if let Some(s) = label.strip_suffix(" active") {
-            cat.tr(lang, "chart-active", &[("server", s)])
-        } else {
-            label.to_string()
-        }
-    };
-    for (id, title, y, series) in sets {
-        let Some(b) = CanvasBackend::new(&format!("{prefix}-{id}")) else {
-            web_sys::console::warn_1(&format!("no canvas {prefix}-{id}").into());
-            continue;
-        };
-        let root = b.into_drawing_area();
-        if let Err(e) = crate::charts::draw(&root, &title, &x, &y, series, &legend) {
-            web_sys::console::error_1(&e.clone().into());
-            return Err(e);
-        }
-    }
-    Ok(())
-}
-
-pub fn chart_canvases(prefix: &str) -> Html {
-    html! {
-        <div class="charts">
-            { for ["conns", "rps", "latency"].iter().map(|id| html! {
-                <canvas id={format!("{prefix}-{id}")} width="520" height="280"></canvas>
-            }) }
-        </div>
-    }
-}
-
 fn ms(t: u64) -> String {
     format!("{:.3}", t as f64 / 1e6)
 }
 
-impl App {
+impl LabState {
     /// The speed choice, each option saying how much simulated time passes per second.
     pub fn speed_select(&self, cur: f64, cb: Callback<f64>, id: &str) -> Html {
         let onchange = Callback::from(move |e: Event| {
@@ -175,28 +122,28 @@ impl App {
         }
     }
 
-    pub fn view_lab(&self, ctx: &Context<Self>) -> Html {
+    pub fn view_lab(&self, link: &Link) -> Html {
         html! {
             <div class={classes!("lab", self.lesson.is_some().then_some("in-lesson"), self.embed.then_some("embed"))}>
                 if !self.embed {
                 <aside class="sidebar">
-                    { self.view_lesson_list(ctx) }
+                    <super::components::LessonList link={link.clone()} stamp={self.panel_stamp} />
                     if self.lesson.is_some() {
                         <details class="panel more"><summary>{ self.t("picker-show-all") }</summary>
-                            { self.view_picker(ctx) }
-                            { self.view_editor(ctx) }
+                            { self.view_picker(link) }
+                            { self.view_editor(link) }
                         </details>
                     } else {
-                        { self.view_picker(ctx) }
-                        { self.view_editor(ctx) }
+                        { self.view_picker(link) }
+                        { self.view_editor(link) }
                     }
                 </aside>
                 }
                 <main id="lab-main" tabindex="-1">
-                    if let Some(run) = &self.lesson { { self.view_lesson(ctx, run) } }
+                    if self.lesson.is_some() { <super::components::LessonPanel link={link.clone()} stamp={self.version} /> }
                     {
                         match &self.lab {
-                            Some(l) => self.view_running(ctx, l),
+                            Some(l) => self.view_running(link, l),
                             None => html! {
                                 <section class="panel" id="build-errors" role="alert"><h2>{ self.t("build-failed-title") }</h2>
                                 <p>{ self.t("build-failed-help") }</p>
@@ -211,8 +158,7 @@ impl App {
         }
     }
 
-    fn view_picker(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    fn view_picker(&self, link: &Link) -> Html {
         let mut last_kind = None;
         let mut items = Vec::new();
         for e in &self.catalog {
@@ -263,8 +209,7 @@ impl App {
         }
     }
 
-    fn view_editor(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+    fn view_editor(&self, link: &Link) -> Html {
         let oninput = link.callback(|e: InputEvent| {
             Msg::EditorInput(
                 e.target_dyn_into::<HtmlTextAreaElement>()
@@ -309,8 +254,7 @@ impl App {
         }
     }
 
-    fn view_running(&self, ctx: &Context<Self>, l: &Driver) -> Html {
-        let link = ctx.link();
+    fn view_running(&self, link: &Link, l: &Driver) -> Html {
         let m = &l.sim.world.metrics;
         let title = self
             .catalog
@@ -364,30 +308,30 @@ impl App {
                     <p class="note">{ self.t("trace-stopped") }</p>
                 }
                 { topo_svg::topology(&l.topo, &dots, &topo_svg::Live::of(&l.sim), &self.highlighted(), link.callback(Msg::Inspect), link.callback(Msg::InspectNode), self.palette_safe, "topology", &|id: &str| self.t(id)) }
-                { self.view_timeline(ctx, l) }
+                { self.view_timeline(link, l) }
                 <div class="sr-only" id="hop-announcer" aria-live="polite">{ self.hop_announcement(l) }</div>
                 <p class="legend">{ self.t("legend-frames") }
                     <label class="inline"><input type="checkbox" id="palette-safe" checked={self.palette_safe}
                         onchange={link.callback(|e: Event| Msg::Palette(e.target_dyn_into::<HtmlInputElement>().map(|i| i.checked()).unwrap_or(false)))} />
                     { " " }{ self.t("palette-safe-label") }</label></p>
             </section>
-            { self.view_inspector(ctx, l) }
+            { self.view_inspector(link, l) }
             <div class="two-col">
-                { self.frozen("log", || self.view_packet_log(ctx, l)) }
-                { self.frozen("nodes", || self.view_nodes(ctx, l)) }
+                <super::components::PacketLog link={link.clone()} stamp={self.panel_stamp} />
+                <super::components::Nodes link={link.clone()} stamp={self.panel_stamp} />
             </div>
-            { self.view_ha(l) }
-            { self.frozen("console", || self.view_console(ctx, l)) }
+            <super::components::HaPanel link={link.clone()} stamp={self.version} />
+            <super::components::ConsolePanel link={link.clone()} stamp={self.panel_stamp} />
             <section class="panel">
                 <h2>{ self.t("charts-title") }</h2>
-                { chart_canvases("lab") }
+                { super::chart_canvas::chart_canvases("lab") }
             </section>
-            { self.frozen("exports", || self.view_exports(ctx, l)) }
+            <super::components::Exports link={link.clone()} stamp={self.panel_stamp} />
             </>
         }
     }
 
-    fn view_inspector(&self, ctx: &Context<Self>, l: &Driver) -> Html {
+    fn view_inspector(&self, link: &Link, l: &Driver) -> Html {
         let Some(idx) = self.selected else {
             return html! {};
         };
@@ -395,7 +339,6 @@ impl App {
         let Some(ins) = inspector::inspect(recs, &l.flights, idx) else {
             return html! {};
         };
-        let link = ctx.link();
         let rows = ins.rows.iter().map(|r| {
             html! {
                 <tr class={classes!(r.changed.then_some("changed"))}>
@@ -428,8 +371,7 @@ impl App {
         }
     }
 
-    fn view_nodes(&self, ctx: &Context<Self>, l: &Driver) -> Html {
-        let link = ctx.link();
+    pub fn view_nodes(&self, link: &Link, l: &Driver) -> Html {
         let host = self.node_tab.min(l.sim.hosts.len().saturating_sub(1));
         let tabs = l.sim.hosts.iter().enumerate().map(|(i, h)| {
             let active = i == host;
@@ -491,7 +433,7 @@ impl App {
         html! {
             <section class="panel nodes">
                 <h2>{ self.t("nodes-title") }</h2>
-                <div class="tabs" role="tablist">{ for tabs }</div>
+                <div class="tabs" role="group" aria-label={self.t("nodes-title")}>{ for tabs }</div>
                 <div class="row wrap">{ for toggles }</div>
                 if h.ipvs.is_some() {
                     <div class="row wrap">{ for svc_controls }{ for dest_controls }</div>
@@ -512,7 +454,7 @@ impl App {
                     <h3>{ "ipvsadm -Ln" }</h3>
                     <pre id="ipvsadm-ln">{ ln }</pre>
                     <h3>{ "ipvsadm -Lnc" }</h3>
-                    <pre id="ipvsadm-lnc" class="scroll">{ tables::ipvsadm_lnc(&l.sim, host).unwrap_or_default() }</pre>
+                    <pre id="ipvsadm-lnc" class="scroll" tabindex="0">{ tables::ipvsadm_lnc(&l.sim, host).unwrap_or_default() }</pre>
                 }
                 if !l.changes.is_empty() {
                     <h3>{ self.t("nodes-changes") }</h3>
@@ -522,8 +464,7 @@ impl App {
         }
     }
 
-    fn view_console(&self, ctx: &Context<Self>, l: &Driver) -> Html {
-        let link = ctx.link();
+    pub fn view_console(&self, link: &Link, l: &Driver) -> Html {
         let directors: Vec<(usize, String)> = l
             .sim
             .hosts
@@ -593,8 +534,7 @@ impl App {
         }
     }
 
-    fn view_exports(&self, ctx: &Context<Self>, l: &Driver) -> Html {
-        let link = ctx.link();
+    pub fn view_exports(&self, link: &Link, l: &Driver) -> Html {
         let keep = crate::exports::keepalived_conf(&l.sim).is_some();
         let scripts = crate::exports::real_server_scripts(&l.sim).is_some();
         html! {

@@ -141,8 +141,7 @@ pub fn topology(
             }
         });
         html! {
-            <g class={class} data-host={n.name.clone()} tabindex="0" role="button" {onkeydown}
-                aria-label={format!("{} ({})", n.name, t(role_message_id(n.role)))}>
+            <g class={class} data-host={n.name.clone()} tabindex="0" role="button" {onkeydown}>
                 <rect x={n.x.to_string()} y={n.y.to_string()} width={n.w.to_string()} height={n.h.to_string()} rx="8" />
                 <text x={(n.x + 8.0).to_string()} y={(n.y + 20.0).to_string()} class="name">{ &n.name }</text>
                 <text x={(n.x + n.w - 8.0).to_string()} y={(n.y + 20.0).to_string()} text-anchor="end" class="role">

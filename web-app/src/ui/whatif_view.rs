@@ -1,7 +1,7 @@
 //! The what-if panel: sliders, a bulk rerun, its timing and its charts.
 
-use super::app::{App, Msg, WiMsg};
-use super::panels::chart_canvases;
+use super::chart_canvas::chart_canvases;
+use super::state::{LabState, Link, Msg, WiMsg};
 use crate::controls::SCHEDULERS;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -32,9 +32,8 @@ fn slider(
     }
 }
 
-impl App {
-    pub fn view_whatif(&self, ctx: &Context<Self>) -> Html {
-        let link = ctx.link();
+impl LabState {
+    pub fn view_whatif(&self, link: &Link) -> Html {
         let w = &self.whatif;
         let source = link.callback(|e: Event| {
             Msg::Wi(WiMsg::UseCurrent(
