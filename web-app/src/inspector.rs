@@ -93,6 +93,30 @@ fn ip_fields(ip: &IpSummary, layer: &str, v: &mut Vec<Field>) {
     }
 }
 
+/// Whether a lesson's field reference (`ip.dst`, `eth.src`, `tcp.flags`, `inner.dst`,
+/// `arp.target-ip`, ...) names this inspector row.
+pub fn field_matches(reference: &str, layer: &str, name: &str) -> bool {
+    let Some((proto, field)) = reference.split_once('.') else {
+        return false;
+    };
+    let layer_ok = match proto {
+        "eth" => layer == "Ethernet",
+        "ip" => layer == "IPv4",
+        "inner" => layer == "inner IPv4",
+        "tcp" => layer == "TCP",
+        "udp" => layer == "UDP",
+        "arp" => layer == "ARP",
+        _ => false,
+    };
+    let want = match field {
+        "proto" => "protocol".to_string(),
+        "sender-ip" => "sender IP".to_string(),
+        "target-ip" => "target IP".to_string(),
+        f => f.to_string(),
+    };
+    layer_ok && name == want
+}
+
 fn relabel(fields: &mut [Field], from: &str, to: &str) {
     for f in fields.iter_mut().filter(|f| f.layer == from) {
         f.layer = to.to_string();
@@ -224,6 +248,54 @@ pub fn inspect(records: &[TraceRecord], index: &FlightLog, idx: usize) -> Option
         rows,
         outcome,
     })
+}
+
+#[cfg(test)]
+mod ref_tests {
+    use super::field_matches;
+
+    #[test]
+    fn lesson_field_references_name_inspector_rows() {
+        assert!(field_matches("ip.dst", "IPv4", "dst"));
+        assert!(!field_matches("ip.dst", "inner IPv4", "dst"));
+        assert!(field_matches("inner.src", "inner IPv4", "src"));
+        assert!(field_matches("eth.dst", "Ethernet", "dst"));
+        assert!(field_matches("ip.proto", "IPv4", "protocol"));
+        assert!(field_matches("tcp.flags", "TCP", "flags"));
+        assert!(field_matches("arp.target-ip", "ARP", "target IP"));
+        assert!(!field_matches("ttl", "IPv4", "ttl"));
+        // Every field a lesson may name has a row.
+        for (name, _) in lvslab_sim::lesson::predicate::Field::ALL {
+            if matches!(
+                name,
+                "verdict"
+                    | "reason"
+                    | "udp.dport"
+                    | "tcp.sport"
+                    | "tcp.dport"
+                    | "ip.ttl"
+                    | "eth.type"
+                    | "arp.op"
+                    | "arp.sender-ip"
+            ) {
+                continue;
+            }
+            let ok = [
+                ("Ethernet", "src"),
+                ("Ethernet", "dst"),
+                ("IPv4", "src"),
+                ("IPv4", "dst"),
+                ("IPv4", "protocol"),
+                ("inner IPv4", "src"),
+                ("inner IPv4", "dst"),
+                ("TCP", "flags"),
+                ("ARP", "target IP"),
+            ]
+            .iter()
+            .any(|(l, n)| field_matches(name, l, n));
+            assert!(ok, "{name}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -45,6 +45,22 @@ pub fn referenced_hosts(t: &str) -> Vec<String> {
         .collect()
 }
 
+/// The header fields and table rows a text points at: (`field:` names, `arp:` host/ip).
+pub fn referenced_rows(t: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let mut fields = Vec::new();
+    let mut arp = Vec::new();
+    for s in lvslab_sim::lesson::text::spans(t).unwrap_or_default() {
+        if let lvslab_sim::lesson::Span::Ref { target, .. } = s {
+            match target {
+                lvslab_sim::lesson::Ref::Field { name } => fields.push(name),
+                lvslab_sim::lesson::Ref::Arp { host, ip } => arp.push((host, ip)),
+                _ => {}
+            }
+        }
+    }
+    (fields, arp)
+}
+
 pub struct LessonRun {
     pub lesson: Lesson,
     pub step: usize,

@@ -339,9 +339,13 @@ impl LabState {
         let Some(ins) = inspector::inspect(recs, &l.flights, idx) else {
             return html! {};
         };
+        let (lit_fields, _) = self.highlighted_rows();
         let rows = ins.rows.iter().map(|r| {
+            let lit = lit_fields
+                .iter()
+                .any(|f| inspector::field_matches(f, &r.layer, r.name));
             html! {
-                <tr class={classes!(r.changed.then_some("changed"))}>
+                <tr class={classes!(r.changed.then_some("changed"), lit.then_some("highlight"))}>
                     <td>{ self.layer_name(&r.layer) }</td><td>{ r.name }</td>
                     <td class="mono">{ r.before.clone().unwrap_or_default() }</td>
                     <td class="mono">{ r.after.clone().unwrap_or_default() }</td>
@@ -430,6 +434,7 @@ impl LabState {
             }
         });
         let arp = tables::arp_rows(&l.sim, host);
+        let (_, lit_arp) = self.highlighted_rows();
         html! {
             <section class="panel nodes">
                 <h2>{ self.t("nodes-title") }</h2>
@@ -444,7 +449,7 @@ impl LabState {
                     <tbody>
                         if arp.is_empty() { <tr><td colspan="5">{ self.t("arp-empty") }</td></tr> }
                         { for arp.iter().map(|r| html! {
-                            <tr><td>{ &r.iface }</td><td class="mono">{ &r.ip }</td>
+                            <tr class={classes!(lit_arp.iter().any(|(hn, ip)| *hn == h.name && *ip == r.ip).then_some("highlight"))}><td>{ &r.iface }</td><td class="mono">{ &r.ip }</td>
                                 <td class="mono">{ r.mac.clone().unwrap_or_else(|| self.t("arp-incomplete")) }</td>
                                 <td>{ &r.state }</td><td>{ &r.owner }</td></tr>
                         }) }

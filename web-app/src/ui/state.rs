@@ -362,6 +362,31 @@ impl LabState {
         v
     }
 
+    /// Header fields and ARP rows the lesson's current step points at.
+    pub fn highlighted_rows(&self) -> (Vec<String>, Vec<(String, String)>) {
+        let Some(r) = &self.lesson else {
+            return Default::default();
+        };
+        let st = r.current();
+        let (mut f, mut a) = lesson_run::referenced_rows(st.text.get(self.lang));
+        if let Some(w) = &st.why {
+            let (f2, a2) = lesson_run::referenced_rows(w.get(self.lang));
+            f.extend(f2);
+            a.extend(a2);
+        }
+        (f, a)
+    }
+
+    /// When a step points at a host's ARP row, the nodes panel shows that host.
+    fn follow_step(&mut self) {
+        let (_, arp) = self.highlighted_rows();
+        if let (Some((host, _)), Some(l)) = (arp.first(), &self.lab) {
+            if let Some(i) = l.sim.host_index(host) {
+                self.node_tab = i;
+            }
+        }
+    }
+
     fn start_lesson(&mut self, id: &str, step: Option<usize>) {
         let Some(l) = self.lessons.iter().find(|l| l.id == id).cloned() else {
             self.error = Some(self.cat.tr(self.lang, "error-no-lesson", &[("id", id)]));
@@ -402,6 +427,7 @@ impl LabState {
                     }
                 }
                 self.lesson = Some(run);
+                self.follow_step();
                 self.view = View::Lab;
                 dom::scroll_to("lesson");
             }
@@ -436,6 +462,7 @@ impl LabState {
         if let Some(f) = run.focus {
             self.selected = Some(f);
         }
+        self.follow_step();
         if let Err(e) = r {
             self.error = Some(e);
         }
