@@ -209,9 +209,12 @@ mod tests {
     use crate::{all_ids, Catalog, Lang};
     use std::collections::BTreeSet;
 
+    /// (reason text, message id, the arguments it must yield).
+    type Example = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
     /// A realistic example of every pattern, as the simulator writes it, with the arguments
     /// it must yield.
-    const EXAMPLES: &[(&str, &str, &[(&str, &str)])] = &[
+    const EXAMPLES: &[Example] = &[
         ("host is down", "reason-host-down", &[]),
         ("interface is down", "reason-iface-down", &[]),
         (

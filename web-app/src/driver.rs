@@ -557,6 +557,13 @@ mod tests {
     }
 }
 
+/// A driver on a bundled scenario, for the view models' tests.
+#[cfg(test)]
+pub fn test_driver(name: &str) -> Driver {
+    let b = lvslab_sim::bundled::find(name).expect("bundled scenario");
+    Driver::new(b.name, b.text, None).expect("it builds")
+}
+
 #[cfg(test)]
 mod time_travel_tests {
     use super::*;

@@ -186,41 +186,31 @@ impl FlightLog {
     }
 
     /// The next moment after `t` at which a frame is halfway along its link: "step one hop".
+    /// The middle of each hop of the flights in `range` (a lost frame's hop is LOST_NS long).
+    fn hop_midpoints(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = u64> + '_ {
+        self.flights[range].iter().flat_map(|f| {
+            let t0 = f.t0;
+            let ends: Vec<u64> = if f.arrivals.is_empty() {
+                vec![t0 + LOST_NS]
+            } else {
+                f.arrivals.iter().map(|a| a.t1).collect()
+            };
+            ends.into_iter().map(move |t1| t0 + (t1 - t0) / 2)
+        })
+    }
+
     pub fn next_hop_midpoint(&self, t: u64) -> Option<u64> {
         let lo = t.saturating_sub(self.max_len.max(LOST_NS) + 1);
         let start = self.flights.partition_point(|f| f.t0 < lo);
-        self.flights[start..]
-            .iter()
-            .flat_map(|f| {
-                let t0 = f.t0;
-                let ends: Vec<u64> = if f.arrivals.is_empty() {
-                    vec![t0 + LOST_NS]
-                } else {
-                    f.arrivals.iter().map(|a| a.t1).collect()
-                };
-                ends.into_iter().map(move |t1| t0 + (t1 - t0) / 2)
-            })
+        self.hop_midpoints(start..self.flights.len())
             .filter(|&m| m > t)
             .min()
     }
 
-    /// First transmission at or after `t`.
     /// The middle of the latest hop that is before `t` (stepping back one hop).
     pub fn prev_hop_midpoint(&self, t: u64) -> Option<u64> {
         let end = self.flights.partition_point(|f| f.t0 < t);
-        self.flights[..end]
-            .iter()
-            .flat_map(|f| {
-                let t0 = f.t0;
-                let ends: Vec<u64> = if f.arrivals.is_empty() {
-                    vec![t0 + LOST_NS]
-                } else {
-                    f.arrivals.iter().map(|a| a.t1).collect()
-                };
-                ends.into_iter().map(move |t1| t0 + (t1 - t0) / 2)
-            })
-            .filter(|&m| m < t)
-            .max()
+        self.hop_midpoints(0..end).filter(|&m| m < t).max()
     }
 
     pub fn next_start(&self, t: u64) -> Option<u64> {

@@ -146,12 +146,8 @@ pub fn connections(records: &[TraceRecord], upto: usize, max: usize) -> Vec<(Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::Driver;
 
-    fn driver(name: &str) -> Driver {
-        let b = lvslab_sim::bundled::find(name).unwrap();
-        Driver::new(b.name, b.text, None).unwrap()
-    }
+    use crate::driver::test_driver as driver;
 
     #[test]
     fn the_first_syn_stays_after_run_to_end() {

@@ -232,10 +232,7 @@ pub fn vrrp_strip(d: &Driver) -> Vec<StripRow> {
 mod tests {
     use super::*;
 
-    fn driver(name: &str) -> Driver {
-        let b = lvslab_sim::bundled::find(name).unwrap();
-        Driver::new(b.name, b.text, None).unwrap()
-    }
+    use crate::driver::test_driver as driver;
 
     #[test]
     fn markers_cover_connections_faults_and_takeovers() {

@@ -485,49 +485,7 @@ pub fn load(
     text: &str,
     scenarios: ScenarioSource<'_>,
 ) -> Result<Lesson, Vec<Diagnostic>> {
-    let de = match toml::Deserializer::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            return Err(vec![Diagnostic {
-                severity: Severity::Error,
-                file: file.into(),
-                line,
-                col,
-                path: String::new(),
-                message: format!("TOML syntax: {}", e.message().trim()),
-                hint: Some("check quotes, brackets and `key = value` pairs on that line".into()),
-            }]);
-        }
-    };
-    let lf: LessonFile = match serde_path_to_error::deserialize(de) {
-        Ok(v) => v,
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let (line, col) = inner
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((0, 0));
-            let msg = inner.message().trim().to_string();
-            let hint = if msg.contains("unknown field") {
-                Some("remove or rename the field; the message lists the accepted ones; see docs/lessons.md".into())
-            } else if msg.contains("missing field") {
-                Some("add the field to this table".into())
-            } else {
-                None
-            };
-            return Err(vec![Diagnostic {
-                severity: Severity::Error,
-                file: file.into(),
-                line,
-                col,
-                path: if path == "." { String::new() } else { path },
-                message: msg,
-                hint,
-            }]);
-        }
-    };
+    let lf: LessonFile = crate::scenario::diag::parse_toml(file, text, "; see docs/lessons.md")?;
     let mut l = Loader {
         file,
         text,

@@ -108,3 +108,60 @@ pub fn locate(doc: &toml_edit::Document<&str>, path: &[Seg]) -> Option<std::ops:
     }
     best
 }
+
+/// Parses TOML text into `T` (unknown fields rejected by `T`'s serde attributes). A syntax or
+/// type error comes back as one located diagnostic with a hint; `doc` names the format's
+/// documentation in the hint for unknown fields.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+    doc: &str,
+) -> Result<T, Vec<Diagnostic>> {
+    let de = match toml::Deserializer::parse(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            return Err(vec![Diagnostic {
+                severity: Severity::Error,
+                file: file.into(),
+                line,
+                col,
+                path: String::new(),
+                message: format!("TOML syntax: {}", e.message().trim()),
+                hint: Some("check quotes, brackets and `key = value` pairs on that line".into()),
+            }]);
+        }
+    };
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let (line, col) = inner
+            .span()
+            .map(|s| line_col(text, s.start))
+            .unwrap_or((0, 0));
+        let msg = inner.message().trim().to_string();
+        let hint = if msg.contains("unknown field") {
+            Some(format!(
+                "remove or rename the field; the message lists the accepted ones{doc}"
+            ))
+        } else if msg.contains("missing field") {
+            Some("add the field to this table".into())
+        } else if msg.contains("invalid type") {
+            Some(
+                "write the value with the expected type (strings in quotes, numbers without)"
+                    .into(),
+            )
+        } else {
+            None
+        };
+        vec![Diagnostic {
+            severity: Severity::Error,
+            file: file.into(),
+            line,
+            col,
+            path: if path == "." { String::new() } else { path },
+            message: msg,
+            hint,
+        }]
+    })
+}

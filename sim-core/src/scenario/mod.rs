@@ -70,57 +70,12 @@ fn diag_at(
 impl Scenario {
     /// Parses a scenario; a syntax or type error comes back as one diagnostic with its place.
     pub fn parse(file_name: &str, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
-        let de = match toml::Deserializer::parse(text) {
-            Ok(d) => d,
-            Err(e) => {
-                let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-                return Err(vec![Diagnostic {
-                    severity: Severity::Error,
-                    file: file_name.into(),
-                    line,
-                    col,
-                    path: String::new(),
-                    message: format!("TOML syntax: {}", e.message().trim()),
-                    hint: Some(
-                        "check quotes, brackets and `key = value` pairs on that line".into(),
-                    ),
-                }]);
-            }
-        };
-        match serde_path_to_error::deserialize::<_, ScenarioFile>(de) {
-            Ok(spec) => Ok(Scenario {
-                file_name: file_name.into(),
-                text: text.into(),
-                spec,
-            }),
-            Err(e) => {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                let (line, col) = inner
-                    .span()
-                    .map(|s| line_col(text, s.start))
-                    .unwrap_or((0, 0));
-                let msg = inner.message().trim().to_string();
-                let hint = if msg.contains("unknown field") {
-                    Some("remove or rename the field; the message lists the accepted ones".into())
-                } else if msg.contains("missing field") {
-                    Some("add the field to this table".into())
-                } else if msg.contains("invalid type") {
-                    Some("write the value with the expected type (strings in quotes, numbers without)".into())
-                } else {
-                    None
-                };
-                Err(vec![Diagnostic {
-                    severity: Severity::Error,
-                    file: file_name.into(),
-                    line,
-                    col,
-                    path: if path == "." { String::new() } else { path },
-                    message: msg,
-                    hint,
-                }])
-            }
-        }
+        let spec: ScenarioFile = diag::parse_toml(file_name, text, "")?;
+        Ok(Scenario {
+            file_name: file_name.into(),
+            text: text.into(),
+            spec,
+        })
     }
 
     fn doc(&self) -> Option<toml_edit::Document<&str>> {
