@@ -19,7 +19,9 @@ Script lines:
                               held open until @close-all, or closed after SECONDS; prints the
                               real server IPVS chose, or `none` and why. repeat N prints the
                               sequence and the counts. A CIP no host owns is added to the
-                              scenario's client as a secondary address (a `#` line says so).
+                              scenario's client as a secondary address (a `#` line says so);
+                              a VIP or real-server address no host has is set up on the
+                              testbed (routed via the director, given to a real server).
   @close-all                  close every open client connection
   @sysctl [HOST] NAME=VALUE   e.g. @sysctl net.ipv4.vs.expire_quiescent_template=1
   @arp-flush [HOST]           ip neigh flush all on HOST (default: the director)

@@ -20,7 +20,11 @@
 //!   `repeat N` opens N connections one after the other and prints the sequence of servers
 //!   and the counts instead. The client is the host that owns CIP; if no host does, CIP is
 //!   added as a secondary address to the scenario's client, on the interface that leads to
-//!   the VIP, and a `#` line says so.
+//!   the VIP, and a `#` line says so. ipvsadm accepts any address, and so does `@connect`: a
+//!   VIP the client has no route to is routed through the director, which holds it on `lo`;
+//!   a real server at an address no host owns is given to a real-server host beside the
+//!   director (with an application on its port); DR and TUN real servers get the VIP; each
+//!   change is a `#` line.
 //! * `@close-all`: every client connection still open is closed.
 //! * `@sysctl [HOST] NAME=VALUE`: a sysctl on HOST (default: the director).
 //! * `@arp-flush [HOST]`: `ip neigh flush all` on HOST (default: the director).
@@ -257,6 +261,9 @@ pub struct Session {
     client: Option<usize>,
     /// `#` lines to print before the next result (addresses added to clients).
     notes: String,
+    /// Real-server addresses the console gave to hosts (`provision_dests`), by host: they
+    /// are shown as addresses, not as the host that carries them.
+    provisioned: std::collections::BTreeMap<Ipv4Addr, usize>,
 }
 
 /// A console bound to one simulation and its director.
@@ -335,6 +342,7 @@ impl Session {
             director,
             client,
             notes: String::new(),
+            provisioned: BTreeMap::new(),
         })
     }
 
@@ -559,6 +567,208 @@ impl Session {
         std::mem::take(&mut self.notes)
     }
 
+    /// ipvsadm accepts any VIP; a testbed's client may have no route to it. Then the VIP is
+    /// routed from the client (and any host on its segment without a route) to the
+    /// director, which holds it on `lo` so IPVS sees the packets; a `#` line says so.
+    fn reach_vip(&mut self, sim: &mut Simulation, vip: Ipv4Addr) -> Result<(), String> {
+        let Some(c) = self.client else { return Ok(()) };
+        if sim.hosts[c].route(vip).is_some() || sim.hosts[c].is_local(vip) {
+            return Ok(());
+        }
+        let d = self.director;
+        // The director's address on a subnet the client is on.
+        let eth = |h: &crate::net::host::Host| -> Vec<Cidr> {
+            h.ifaces
+                .iter()
+                .filter(|i| i.kind == IfaceKind::Ethernet)
+                .flat_map(|i| i.addrs.iter().copied())
+                .filter(|x| x.prefix < 32)
+                .collect()
+        };
+        let mine = eth(&sim.hosts[c]);
+        let via = eth(&sim.hosts[d])
+            .into_iter()
+            .find(|x| mine.iter().any(|y| y.contains(x.addr)));
+        let Some(via) = via.map(|x| x.addr) else {
+            return Err(format!(
+                "{} has no route to {vip}, and no subnet in common with the director",
+                sim.hosts[c].name
+            ));
+        };
+        sim.hosts[c].replace_route(Cidr::new(vip, 32), via)?;
+        if !sim.hosts[d].is_local(vip) {
+            sim.hosts[d].add_addr(0, Cidr::new(vip, 32));
+        }
+        let _ = writeln!(
+            self.notes,
+            "# console: {vip} is outside the testbed's subnets: {} routes it via {via} to {}, which holds it on lo",
+            sim.hosts[c].name, sim.hosts[d].name
+        );
+        Ok(())
+    }
+
+    /// ipvsadm accepts any real-server address; a testbed may have no host at it. Each
+    /// real server of the target's service that no host owns is added as an address of a
+    /// real-server host on the director's inside segment (with an application on its port
+    /// when needed), so `@connect` answers with the kernel's choice; a `#` line says so.
+    fn provision_dests(
+        &mut self,
+        sim: &mut Simulation,
+        target: (Ipv4Addr, u16),
+    ) -> Result<(), String> {
+        let d = self.director;
+        let Some(ipvs) = sim.hosts[d].ipvs.as_ref() else {
+            return Ok(());
+        };
+        let dests: Vec<(Ipv4Addr, u16, crate::admin::FwdMethod)> = ipvs
+            .config()
+            .services
+            .iter()
+            .filter(|s| match s.config.key {
+                crate::admin::ServiceKey::Addr { addr, port, .. } => {
+                    addr == IpAddr::V4(target.0) && (port == target.1 || port == 0)
+                }
+                _ => false,
+            })
+            .flat_map(|s| s.dests.iter())
+            .filter_map(|x| match x.addr {
+                IpAddr::V4(a) => Some((a, if x.port == 0 { target.1 } else { x.port }, x.fwd)),
+                _ => None,
+            })
+            .collect();
+        for (rip, port, fwd) in dests {
+            let owner = sim.hosts.iter().position(|h| {
+                h.ifaces
+                    .iter()
+                    .any(|i| i.kind == IfaceKind::Ethernet && i.has_addr(rip))
+            });
+            if let Some(o) = owner {
+                self.vip_on_real_server(sim, o, target.0, fwd);
+                continue;
+            }
+            // A real server that shares a segment with the director; the one whose subnet
+            // holds the address first.
+            let shares = |h: &crate::net::host::Host| {
+                h.ifaces.iter().any(|i| {
+                    i.attachment.is_some_and(|(seg, _)| {
+                        sim.hosts[d]
+                            .ifaces
+                            .iter()
+                            .any(|j| j.attachment.is_some_and(|(s2, _)| s2 == seg))
+                    })
+                })
+            };
+            let candidates: Vec<usize> = (0..sim.hosts.len())
+                .filter(|&i| sim.hosts[i].role == Role::RealServer && shares(&sim.hosts[i]))
+                .collect();
+            // Those whose subnet holds the address, else all; the one given fewest so far.
+            let in_subnet: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    sim.hosts[i]
+                        .ifaces
+                        .iter()
+                        .any(|f| f.addr_in_subnet_of(rip).is_some())
+                })
+                .collect();
+            let pool = if in_subnet.is_empty() {
+                &candidates
+            } else {
+                &in_subnet
+            };
+            let given = |i: usize| self.provisioned.values().filter(|&&h| h == i).count();
+            let Some(rs) = pool.iter().copied().min_by_key(|&i| (given(i), i)) else {
+                return Err(format!(
+                    "no host has {rip} and the scenario has no real server to give it to"
+                ));
+            };
+            let h = &mut sim.hosts[rs];
+            let (iface, prefix) = h
+                .ifaces
+                .iter()
+                .enumerate()
+                .find_map(|(k, f)| {
+                    f.addrs
+                        .iter()
+                        .find(|c| c.prefix < 32 && c.contains(rip))
+                        .map(|c| (k, c.prefix))
+                })
+                .or_else(|| {
+                    h.ifaces
+                        .iter()
+                        .position(|f| f.kind == IfaceKind::Ethernet)
+                        .map(|k| (k, 32))
+                })
+                .ok_or("the real server has no Ethernet interface")?;
+            h.add_addr(iface, Cidr::new(rip, prefix));
+            if !h.servers.keys().any(|(_, p)| *p == port) {
+                if let Some(spec) = h.servers.values().next().map(|s| s.spec.clone()) {
+                    h.add_server(crate::transport::app::ServerSpec { port, ..spec });
+                }
+            }
+            let (rs_name, if_name) = (h.name.clone(), h.ifaces[iface].name.clone());
+            self.provisioned.insert(rip, rs);
+            // Outside every subnet the director has: a host route to it on the inside.
+            if prefix == 32 && sim.hosts[d].route(rip).is_none_or(|r| r.next_hop != rip) {
+                let dev = sim.hosts[d]
+                    .ifaces
+                    .iter()
+                    .position(|j| {
+                        j.attachment.is_some_and(|(seg, _)| {
+                            sim.hosts[rs]
+                                .ifaces
+                                .iter()
+                                .any(|f| f.attachment.is_some_and(|(s2, _)| s2 == seg))
+                        })
+                    })
+                    .unwrap_or(0);
+                sim.hosts[d].routes.push(crate::net::route::Route {
+                    dst: Cidr::new(rip, 32),
+                    via: None,
+                    dev,
+                    src: None,
+                });
+            }
+            let _ = writeln!(
+                self.notes,
+                "# console: no host had {rip}: added {rip}/{prefix} to {rs_name} {if_name} (a real server listening on {port})"
+            );
+            self.vip_on_real_server(sim, rs, target.0, fwd);
+        }
+        Ok(())
+    }
+
+    /// A DR or TUN real server answers from the VIP, so it must hold it (on `tunl0` for
+    /// TUN when it has one, else on `lo`), as the real-server scripts set it up.
+    fn vip_on_real_server(
+        &mut self,
+        sim: &mut Simulation,
+        rs: usize,
+        vip: Ipv4Addr,
+        fwd: crate::admin::FwdMethod,
+    ) {
+        if fwd == crate::admin::FwdMethod::Masq || sim.hosts[rs].is_local(vip) {
+            return;
+        }
+        let h = &mut sim.hosts[rs];
+        let iface = match fwd {
+            crate::admin::FwdMethod::Tunnel => {
+                h.ifaces.iter().position(|i| i.kind == IfaceKind::Tunnel)
+            }
+            _ => None,
+        }
+        .unwrap_or(0);
+        h.add_addr(iface, Cidr::new(vip, 32));
+        let _ = writeln!(
+            self.notes,
+            "# console: added {vip}/32 to {} {} (a {} real server answers from the VIP)",
+            h.name,
+            h.ifaces[iface].name,
+            fwd.mode_name()
+        );
+    }
+
     /// The host that sends from `cip`: the one that owns it (clients first), else the
     /// scenario's client with `cip` added as a secondary address on its interface toward
     /// the VIP (with that interface's prefix when `cip` is inside its subnet, else /32).
@@ -609,6 +819,8 @@ impl Session {
         sim: &mut Simulation,
         a: &ConnectArgs,
     ) -> Result<ConnectOutcome, String> {
+        self.reach_vip(sim, a.target.0)?;
+        self.provision_dests(sim, a.target)?;
         let host = self.client_for(sim, a.cip, a.target.0)?;
         let now = sim.now();
         let spec = WorkloadSpec {
@@ -717,6 +929,9 @@ impl Session {
     /// The host (other than the director) whose Ethernet interface has this address.
     fn host_of(&self, sim: &Simulation, addr: IpAddr) -> Option<String> {
         let IpAddr::V4(a) = addr else { return None };
+        if self.provisioned.contains_key(&a) {
+            return None;
+        }
         sim.hosts
             .iter()
             .enumerate()

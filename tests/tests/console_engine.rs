@@ -165,3 +165,42 @@ fn the_cli_prints_the_same_transcript_and_defaults_to_the_nat_testbed() {
         "{out}"
     );
 }
+
+/// ipvsadm accepts any VIP and any real-server address: in the bare testbeds a VIP outside
+/// their subnets is routed through the director, and real servers at addresses no host owns
+/// are given to real-server hosts, so `@connect` answers with the kernel's choice.
+#[test]
+fn any_vip_and_any_real_server_address_work_in_the_testbeds() {
+    for (tb, flag) in [
+        ("testbed-nat", "-m"),
+        ("testbed-dr", "-g"),
+        ("testbed-tun", "-i"),
+    ] {
+        let known = if tb == "testbed-nat" {
+            "192.168.10.12"
+        } else {
+            "10.0.0.12"
+        };
+        let script = format!(
+            "-A -t 10.9.9.9:80 -s rr\n-a -t 10.9.9.9:80 -r {known}:80 {flag}\n-a -t 10.9.9.9:80 -r 172.30.0.5:8080 {flag}\n@connect 10.0.0.100 10.9.9.9:80 repeat 4\n-Ln --stats\n"
+        );
+        let (c, out) = run(tb, &script);
+        assert!(
+            out.contains("# console: 10.9.9.9 is outside the testbed's subnets"),
+            "{tb}: {out}"
+        );
+        assert!(
+            out.contains("# console: no host had 172.30.0.5"),
+            "{tb}: {out}"
+        );
+        // rr alternates between the two real servers, and every GET is answered (DR and
+        // TUN forward to the service's port: ipvsadm drops the 8080 there, as it does).
+        let port = if tb == "testbed-nat" { "8080" } else { "80" };
+        assert!(
+            out.contains(&format!("172.30.0.5:{port}=2")) && out.contains("rs2=2"),
+            "{tb}: {out}"
+        );
+        assert!(!out.contains("#1:") && !out.contains("none"), "{tb}: {out}");
+        assert_eq!(c.sim.world.metrics.requests_failed, 0, "{tb}: {out}");
+    }
+}
