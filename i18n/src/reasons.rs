@@ -210,7 +210,11 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// (reason text, message id, the arguments it must yield).
-    type Example = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+    type Example = (
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
 
     /// A realistic example of every pattern, as the simulator writes it, with the arguments
     /// it must yield.
