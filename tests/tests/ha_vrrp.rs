@@ -513,3 +513,63 @@ fn a_lower_priority_makes_the_backup_preempt() {
         VrrpState::Backup
     );
 }
+
+/// Observed on real keepalived 2.2.7 (5 of 5 trials): in `vrrp_sync_group G1 { group { VI_1
+/// VI_2 } }`, LD1 `state MASTER` priority 100 starts in BACKUP and becomes MASTER when its
+/// Master_Down_Interval (3 x 1 s + 156/256 s = 3.609 s) runs out, as without a group. The
+/// seed's LD1/LD2 pair (equal priorities, LD2 booting a second later) shows it.
+#[test]
+fn a_sync_group_starts_up_after_the_master_down_interval_as_observed() {
+    let b = lvslab_sim::bundled::find("ha-nat-keepalived").unwrap();
+    let (mut sim, _) = Scenario::parse(b.name, b.text)
+        .unwrap()
+        .build(None)
+        .unwrap();
+    sim.run_until(SimTime(10_000_000_000));
+    for inst in ["VI_1", "VI_2"] {
+        let t = history(&sim, "ld1")
+            .iter()
+            .find(|r| r.instance == inst && r.what == HaWhat::State(VrrpState::Master))
+            .map(|r| secs(r.t))
+            .expect("LD1 becomes MASTER");
+        // 3.609 s after init, and no later than a link latency beyond it.
+        assert!((3.609..3.611).contains(&t), "{inst}: MASTER at {t}");
+        let backup_first = history(&sim, "ld1")
+            .iter()
+            .find(|r| r.instance == inst)
+            .map(|r| r.what == HaWhat::State(VrrpState::Backup));
+        assert_eq!(
+            backup_first,
+            Some(true),
+            "{inst} enters BACKUP (init) first"
+        );
+    }
+    // LD2, started a second later, hears LD1 and never becomes MASTER before the crash.
+    assert!(
+        master_at(&sim, "ld2").is_empty(),
+        "{:?}",
+        master_at(&sim, "ld2")
+    );
+}
+
+/// With equal priorities and both directors started at the same instant, both time out
+/// together and the higher primary address wins the election (LD2), as keepalived decides.
+#[test]
+fn equal_priorities_started_together_elect_the_higher_address() {
+    let b = lvslab_sim::bundled::find("ha-nat-keepalived").unwrap();
+    let text = b.text.replace("keepalived_start = \"1s\"\n", "");
+    let (mut sim, _) = Scenario::parse(b.name, &text).unwrap().build(None).unwrap();
+    sim.run_until(SimTime(10_000_000_000));
+    let ld2 = sim.host_index("ld2").unwrap();
+    let k = sim.keepalived.iter().find(|k| k.host == ld2).unwrap();
+    assert!(k
+        .instances
+        .iter()
+        .all(|i| i.vrrp.state == VrrpState::Master));
+    let ld1 = sim.host_index("ld1").unwrap();
+    let k = sim.keepalived.iter().find(|k| k.host == ld1).unwrap();
+    assert!(k
+        .instances
+        .iter()
+        .all(|i| i.vrrp.state == VrrpState::Backup));
+}

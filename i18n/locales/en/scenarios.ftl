@@ -44,16 +44,16 @@ scenario-persistence-pinning-title = Persistence: pinned clients, templates, and
 scenario-persistence-pinning-watch = 10.0.0.101 stays on rs3 after rs3's weight is set to 0 at 20 s, and moves only after expire_quiescent_template = 1 at 35 s.
 
 scenario-ha-nat-keepalived-title = keepalived NAT HA: VIP and floating DIP in a sync group
-scenario-ha-nat-keepalived-watch = LD1 becomes MASTER of both instances about 1 s after start (sync-group start-up); LD1 crashes at 20 s and LD2 takes over VI_1 and VI_2 together about 3.6 s after LD1's last advert, sending 5+5 gratuitous ARPs per address; connections in flight at the crash are lost.
+scenario-ha-nat-keepalived-watch = LD1 becomes MASTER of both instances 3.609 s after start (its Master_Down_Interval: state MASTER does not shortcut the election, sync group or not); LD2 boots 1 s later and stays BACKUP; LD1 crashes at 20 s and LD2 takes over VI_1 and VI_2 together about 3.6 s after LD1's last advert, sending 5+5 gratuitous ARPs per address; connections in flight at the crash are lost.
 
 scenario-ha-failover-nosync-title = Failover without connection sync
 scenario-ha-failover-nosync-watch = failover line in the report: every connection established at the takeover is lost (survived 0); new requests after the takeover complete.
 
 scenario-ha-failover-sync-title = Failover with the connection sync daemon
-scenario-ha-failover-sync-watch = At the takeover (~23.6 s) the report lists the established connections; with the sync daemon those synced before the crash survive (survived > 0, lost small: only connections opened in the last ~2 s before the crash, not yet synced). Trace: UDP 8848 to 224.0.0.81 from LD1's 172.18.1.1.
+scenario-ha-failover-sync-watch = At the takeover (~23.2 s) the report lists the established connections; with the sync daemon those synced before the crash survive (survived > 0, lost small: only connections opened in the last ~2 s before the crash, not yet synced). Trace: UDP 8848 to 224.0.0.81 from LD1's 172.18.1.1.
 
 scenario-ha-dr-keepalived-title = LVS-DR + keepalived master/backup (seed deployment)
-scenario-ha-dr-keepalived-watch = keepalived-stop at 15 s: the master's single priority-0 advert, the backup's MASTER 0.648 s later with 5+5 gratuitous ARPs for 1.1.1.1 and 192.168.1.1; the client's ARP entry for the VIP moves to the backup's MAC. Restart at 25 s: the master discards the backup's priority-90 adverts, preempts 1.004 s later (sync-group start-up timer) and the backup removes its VIPs within a millisecond.
+scenario-ha-dr-keepalived-watch = keepalived-stop at 15 s: the master's single priority-0 advert, the backup's MASTER 0.648 s later with 5+5 gratuitous ARPs for 1.1.1.1 and 192.168.1.1; the client's ARP entry for the VIP moves to the backup's MAC. Restart at 25 s: the master starts in BACKUP, discards the backup's priority-90 adverts, preempts when its own Master_Down_Timer runs out 3.609 s later (as real keepalived 2.2.7 does, sync group or not) and the backup removes its VIPs within a millisecond.
 
 scenario-ha-nopreempt-title = nopreempt: the returning director stays BACKUP
 scenario-ha-nopreempt-watch = LD1 (priority 100) is stopped at 10 s; LD2 takes over after 0.648 s. LD1 restarts at 15 s and, with nopreempt, accepts LD2's lower-priority adverts: it stays BACKUP to the end and the VIP stays on LD2.

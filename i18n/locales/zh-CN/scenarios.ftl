@@ -44,16 +44,16 @@ scenario-persistence-pinning-title = 持久连接：被固定的客户端、持�
 scenario-persistence-pinning-watch = 20 s 时 rs3 的权重被设为 0，10.0.0.101 却仍然留在 rs3 上；直到 35 s 设置 expire_quiescent_template = 1 之后，它才转到别的服务器。
 
 scenario-ha-nat-keepalived-title = keepalived NAT 高可用：VIP 和浮动 DIP 在同一个同步组里
-scenario-ha-nat-keepalived-watch = 启动约 1 s 后（同步组的启动阶段），LD1 成为两个实例的 MASTER；LD1 在 20 s 时宕机，在 LD1 最后一次 VRRP 通告之后约 3.6 s，LD2 同时接管 VI_1 和 VI_2，并为每个地址发送 5+5 个免费 ARP；宕机时正在进行的连接全部丢失。
+scenario-ha-nat-keepalived-watch = 启动 3.609 s 后（它的 Master_Down_Interval：配置成 state MASTER 也不能跳过选举，有没有同步组都一样），LD1 成为两个实例的 MASTER；LD2 晚 1 s 启动，一直是 BACKUP；LD1 在 20 s 时宕机，在 LD1 最后一次 VRRP 通告之后约 3.6 s，LD2 同时接管 VI_1 和 VI_2，并为每个地址发送 5+5 个免费 ARP；宕机时正在进行的连接全部丢失。
 
 scenario-ha-failover-nosync-title = 不做连接同步的故障切换
 scenario-ha-failover-nosync-watch = 看报告里的 failover 一行：切换时已建立的连接全部丢失（survived 0）；切换之后发起的新请求都能完成。
 
 scenario-ha-failover-sync-title = 启用连接同步守护进程的故障切换
-scenario-ha-failover-sync-watch = 切换时（约 23.6 s）报告会列出已建立的连接；有了同步守护进程，宕机前已经同步过的连接都能保住（survived > 0，lost 很少：只有宕机前最后约 2 s 内新建、还没来得及同步的连接）。在数据包跟踪里可以看到 LD1 的 172.18.1.1 发往 224.0.0.81 的 UDP 8848 报文。
+scenario-ha-failover-sync-watch = 切换时（约 23.2 s）报告会列出已建立的连接；有了同步守护进程，宕机前已经同步过的连接都能保住（survived > 0，lost 很少：只有宕机前最后约 2 s 内新建、还没来得及同步的连接）。在数据包跟踪里可以看到 LD1 的 172.18.1.1 发往 224.0.0.81 的 UDP 8848 报文。
 
 scenario-ha-dr-keepalived-title = LVS-DR + keepalived 主备（参考资料中的部署）
-scenario-ha-dr-keepalived-watch = 15 s 时执行 keepalived-stop：主调度器只发出一次优先级为 0 的通告，0.648 s 后备调度器成为 MASTER，并为 1.1.1.1 和 192.168.1.1 发送 5+5 个免费 ARP；客户端 ARP 缓存里 VIP 的条目随之指向备调度器的 MAC。25 s 时重新启动：主调度器丢弃备调度器优先级 90 的通告，1.004 s 后抢占（同步组的启动计时器），备调度器在 1 毫秒内撤下它的 VIP。
+scenario-ha-dr-keepalived-watch = 15 s 时执行 keepalived-stop：主调度器只发出一次优先级为 0 的通告，0.648 s 后备调度器成为 MASTER，并为 1.1.1.1 和 192.168.1.1 发送 5+5 个免费 ARP；客户端 ARP 缓存里 VIP 的条目随之指向备调度器的 MAC。25 s 时重新启动：主调度器先以 BACKUP 状态启动，丢弃备调度器优先级 90 的通告，等自己的 Master_Down_Timer 在 3.609 s 后到期才抢占（真实的 keepalived 2.2.7 就是这样，有没有同步组都一样），备调度器在 1 毫秒内撤下它的 VIP。
 
 scenario-ha-nopreempt-title = nopreempt（非抢占）：恢复的调度器保持 BACKUP
 scenario-ha-nopreempt-watch = LD1（优先级 100）在 10 s 时被停止，0.648 s 后 LD2 接管。LD1 在 15 s 时重新启动，由于配置了 nopreempt，它接受 LD2 优先级更低的通告：直到结束都保持 BACKUP，VIP 也一直留在 LD2 上。

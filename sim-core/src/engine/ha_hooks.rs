@@ -26,6 +26,23 @@ impl Simulation {
         self.ha_after_step();
     }
 
+    /// Installs keepalived on a host and starts it at `at` (a director that boots later).
+    pub fn install_keepalived_at(
+        &mut self,
+        host: usize,
+        cfg: KeepalivedConfig,
+        rng: SimRng,
+        at: crate::time::SimTime,
+    ) {
+        let ka = Keepalived::new(host, cfg, &self.hosts[host], rng);
+        self.keepalived.push(ka);
+        self.add_fault(super::Fault {
+            at,
+            action: FaultAction::KeepalivedStart { host },
+            label: format!("keepalived starts on {}", self.hosts[host].name),
+        });
+    }
+
     fn daemon_of(&self, host: usize) -> Option<usize> {
         self.keepalived.iter().position(|k| k.host == host)
     }

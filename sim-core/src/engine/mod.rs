@@ -274,6 +274,14 @@ impl Simulation {
         self.world.now
     }
 
+    /// Adds a timed fault (or change) to the timeline.
+    pub fn add_fault(&mut self, f: Fault) {
+        let at = f.at.max(self.world.now);
+        self.faults.push(f);
+        let index = (self.faults.len() - 1) as u32;
+        self.world.schedule(at, Event::Fault { index });
+    }
+
     pub fn host_index(&self, name: &str) -> Option<usize> {
         self.hosts.iter().position(|h| h.name == name)
     }

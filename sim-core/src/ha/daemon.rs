@@ -193,12 +193,9 @@ impl Keepalived {
                 self.instances[i].vrrp.effective_priority = vrrp::PRIO_OWNER;
             }
             let faulty = self.own_fault(i, h) || self.group_fault(i, h);
-            let group_backup = self.instances[i]
-                .group
-                .is_some_and(|g| self.groups[g].state == VrrpState::Backup);
             self.instances[i].last_state = VrrpState::Init;
             self.instances[i].armed = None;
-            let outs = self.instances[i].vrrp.start(now, group_backup, faulty);
+            let outs = self.instances[i].vrrp.start(now, faulty);
             self.apply(i, outs, h, w);
         }
     }

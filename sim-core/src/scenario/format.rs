@@ -275,6 +275,10 @@ pub struct HostSpec {
     /// virtual_server sections program the IPVS table). See scenario/keepalived.rs.
     #[serde(default)]
     pub keepalived: Option<String>,
+    /// keepalived starts this long after the scenario does (a director booted later);
+    /// at once by default.
+    #[serde(default)]
+    pub keepalived_start: Option<Dur>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

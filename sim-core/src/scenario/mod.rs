@@ -509,7 +509,15 @@ impl Builder<'_> {
                 h.ipvs = Some(ipvs);
             }
             if let Some(cfg) = self.build_keepalived(&hp, hs, &mut h, &rng) {
-                keepalived_cfgs.push((hi, cfg));
+                keepalived_cfgs.push((hi, cfg, hs.keepalived_start.map(|d| SimTime(d.0 .0))));
+            } else if hs.keepalived_start.is_some() {
+                let mut p = hp.clone();
+                p.push(k("keepalived_start"));
+                self.err(
+                    &p,
+                    format!("{} runs no keepalived: `keepalived_start` has nothing to start", hs.name),
+                    Some("add `keepalived = \"\"\"...\"\"\"` to the host, or remove keepalived_start"),
+                );
             }
             // sysctls
             for (name, value) in &hs.sysctl {
@@ -778,8 +786,12 @@ impl Builder<'_> {
             faults,
             end,
         );
-        for (host, cfg) in keepalived_cfgs {
-            sim.install_keepalived(host, cfg, rng.stream(&format!("keepalived:{host}")));
+        for (host, cfg, start) in keepalived_cfgs {
+            let rng = rng.stream(&format!("keepalived:{host}"));
+            match start {
+                Some(at) if at > SimTime::ZERO => sim.install_keepalived_at(host, cfg, rng, at),
+                _ => sim.install_keepalived(host, cfg, rng),
+            }
         }
         Some(sim)
     }
