@@ -1256,12 +1256,12 @@ fn click_choice(b: &Browser, i: usize) -> Result<()> {
 const FAILOVER_VIP: &str = "10.23.8.80";
 
 /// Flow 3: the failover lesson to the step after LD1 is powered off ("Show me"), then the
-/// timeline scrubbed to before and after LD2's takeover (22.613 s).
+/// timeline scrubbed to before and after LD2's takeover (23.219 s).
 fn failover_timeline(b: &Browser, base: &str, art: &Path) -> Result<()> {
     open(b, base, "#lesson=failover", "#lesson")?;
     b.click("#lesson-reveal")?; // step 1: play to 20 s
     click_next(b)?;
-    click_choice(b, 2)?; // step 2: about 22.6 s
+    click_choice(b, 2)?; // step 2: about 23.2 s
     b.wait_for("#lesson-feedback", 10)?;
     click_next(b)?;
     b.click("#lesson-show-me")?; // step 3: LD1 powered off, 4 s played
@@ -1273,25 +1273,25 @@ fn failover_timeline(b: &Browser, base: &str, art: &Path) -> Result<()> {
         "on the step after LD1 was powered off",
     )?;
 
-    seek_timeline(b, 21_000)?;
+    seek_timeline(b, 22_000)?;
     let badge = vrrp_badge(b, "ld2", "VI_1")?;
     check(
         badge.contains("BACKUP"),
-        &format!("at 21 s ld2's VI_1 badge reads BACKUP ({badge})"),
+        &format!("at 22 s ld2's VI_1 badge reads BACKUP ({badge})"),
     )?;
     check(
         !vip_drawn_on(b, "ld2", FAILOVER_VIP)?,
-        &format!("at 21 s the VIP {FAILOVER_VIP} is not drawn on ld2"),
+        &format!("at 22 s the VIP {FAILOVER_VIP} is not drawn on ld2"),
     )?;
-    seek_timeline(b, 23_000)?;
+    seek_timeline(b, 24_000)?;
     let badge = vrrp_badge(b, "ld2", "VI_1")?;
     check(
         badge.contains("MASTER"),
-        &format!("at 23 s ld2's VI_1 badge reads MASTER ({badge})"),
+        &format!("at 24 s ld2's VI_1 badge reads MASTER ({badge})"),
     )?;
     check(
         vip_drawn_on(b, "ld2", FAILOVER_VIP)?,
-        &format!("at 23 s the VIP {FAILOVER_VIP} is drawn on ld2"),
+        &format!("at 24 s the VIP {FAILOVER_VIP} is drawn on ld2"),
     )?;
     let report = wait_until(10, || b.exists("#failover-report"))?;
     check(
@@ -1299,7 +1299,7 @@ fn failover_timeline(b: &Browser, base: &str, art: &Path) -> Result<()> {
         "#failover-report is shown once the run is past the takeover",
     )?;
     eprintln!(
-        "  report at 23 s: {}",
+        "  report at 24 s: {}",
         b.text("#failover-report")?.replace('\n', " | ")
     );
     b.screenshot(art, "failover-takeover")?;
