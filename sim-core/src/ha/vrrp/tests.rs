@@ -42,7 +42,7 @@ fn master_down_intervals_match_keepalived() {
 #[test]
 fn state_master_below_255_starts_as_backup_and_waits_the_full_interval() {
     let mut v = inst(&cfg("MASTER", 100, "1", 2));
-    let out = v.start(SimTime::ZERO, false, false);
+    let out = v.start(SimTime::ZERO, false);
     assert_eq!(v.state, VrrpState::Backup);
     assert!(out.contains(&VrrpOut::Log("(VI_1) Entering BACKUP STATE (init)".into())));
     assert_eq!(v.sands, Some(at(3_609_375)));
@@ -59,14 +59,14 @@ fn state_master_below_255_starts_as_backup_and_waits_the_full_interval() {
 #[test]
 fn owner_becomes_master_at_once() {
     let mut v = inst(&cfg("MASTER", 255, "1", 2));
-    v.start(SimTime::ZERO, false, false);
+    v.start(SimTime::ZERO, false);
     assert_eq!(v.sands, Some(at(1)));
 }
 
 #[test]
 fn backup_timers_follow_adverts_priority_zero_and_lower_priorities() {
     let mut b = inst(&cfg("BACKUP", 90, "1", 2));
-    b.start(SimTime::ZERO, false, false);
+    b.start(SimTime::ZERO, false);
     let m: Ipv4Addr = "10.0.0.11".parse().unwrap();
     let t1 = SimTime::from_secs(5);
     b.on_advert(t1, m, 255, &advert(&b, 100));
@@ -77,7 +77,7 @@ fn backup_timers_follow_adverts_priority_zero_and_lower_priorities() {
     assert_eq!(b.sands, Some(t2 + SimDuration::from_micros(648_437)));
     // lower priority with preemption: discarded, timer kept
     let mut b = inst(&cfg("BACKUP", 100, "1", 2));
-    b.start(SimTime::ZERO, false, false);
+    b.start(SimTime::ZERO, false);
     let before = b.sands;
     let out = b.on_advert(SimTime::from_secs(1), m, 255, &advert(&b, 90));
     assert_eq!(b.sands, before);
@@ -87,7 +87,7 @@ fn backup_timers_follow_adverts_priority_zero_and_lower_priorities() {
 #[test]
 fn invalid_adverts_are_ignored() {
     let mut b = inst(&cfg("BACKUP", 90, "1", 2));
-    b.start(SimTime::ZERO, false, false);
+    b.start(SimTime::ZERO, false);
     let m: Ipv4Addr = "10.0.0.11".parse().unwrap();
     let before = b.sands;
     let mut wrong_pass = advert(&b, 100);
@@ -105,7 +105,7 @@ fn nopreempt_accepts_lower_priority_and_preempt_delay_waits() {
     let m: Ipv4Addr = "10.0.0.11".parse().unwrap();
     let mut b =
         inst(&cfg("BACKUP", 100, "1", 2).replace(" advert_int 1", " advert_int 1\n nopreempt"));
-    b.start(SimTime::ZERO, false, false);
+    b.start(SimTime::ZERO, false);
     b.on_advert(SimTime::from_secs(1), m, 255, &advert(&b, 90));
     assert_eq!(
         b.sands,
@@ -114,7 +114,7 @@ fn nopreempt_accepts_lower_priority_and_preempt_delay_waits() {
     let mut b = inst(
         &cfg("BACKUP", 100, "1", 2).replace(" advert_int 1", " advert_int 1\n preempt_delay 10"),
     );
-    b.start(SimTime::ZERO, false, false);
+    b.start(SimTime::ZERO, false);
     for s in 1..=12 {
         b.on_advert(SimTime::from_secs(s), m, 255, &advert(&b, 90));
     }
@@ -128,7 +128,7 @@ fn nopreempt_accepts_lower_priority_and_preempt_delay_waits() {
 #[test]
 fn master_yields_to_higher_and_answers_lower() {
     let mut m = inst(&cfg("MASTER", 100, "1", 2));
-    m.start(SimTime::ZERO, false, false);
+    m.start(SimTime::ZERO, false);
     m.down_timer_expired();
     m.goto_master(SimTime::ZERO);
     let other: Ipv4Addr = "10.0.0.13".parse().unwrap();
@@ -145,10 +145,10 @@ fn master_yields_to_higher_and_answers_lower() {
 #[test]
 fn stop_sends_priority_zero_only_as_master() {
     let mut b = inst(&cfg("BACKUP", 90, "1", 2));
-    b.start(SimTime::ZERO, false, false);
+    b.start(SimTime::ZERO, false);
     assert!(!b.stop().contains(&VrrpOut::Advert(0)));
     let mut m = inst(&cfg("MASTER", 100, "1", 2));
-    m.start(SimTime::ZERO, false, false);
+    m.start(SimTime::ZERO, false);
     m.goto_master(SimTime::ZERO);
     assert_eq!(m.stop()[0], VrrpOut::Advert(0));
 }
@@ -156,7 +156,7 @@ fn stop_sends_priority_zero_only_as_master() {
 #[test]
 fn priority_changes_shift_the_backup_expiry() {
     let mut b = inst(&cfg("BACKUP", 100, "1", 2));
-    b.start(SimTime::ZERO, false, false);
+    b.start(SimTime::ZERO, false);
     b.set_total_priority(80);
     assert_eq!(b.effective_priority, 80);
     // skew grows by 20/256 s = 78125 µs
