@@ -8,22 +8,27 @@ use lvslab_sim::lesson::runner::play_until;
 use lvslab_sim::lesson::{self, Action, Lesson, Outcome, StepKind, Until};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Every bundled lesson, in teaching order. A bundled lesson that does not load is a build
-/// bug (tests/lessons checks them all), so it is left out rather than shown broken.
-pub fn bundled() -> Vec<Lesson> {
-    let mut v: Vec<Lesson> = lvslab_sim::bundled::LESSONS
+/// Every bundled lesson's id and title, in teaching order (cheap: the lessons are loaded,
+/// and their scenarios built, only when one is opened). A bundled lesson that does not load
+/// is a build bug that tests/lessons catches.
+pub fn bundled() -> Vec<lesson::LessonSummary> {
+    let mut v: Vec<lesson::LessonSummary> = lvslab_sim::bundled::LESSONS
         .iter()
-        .filter_map(|b| {
-            lesson::load(
-                &format!("lessons/{}.toml", b.name),
-                b.text,
-                &lesson::bundled_scenario,
-            )
-            .ok()
-        })
+        .filter_map(|b| lesson::summary(b.name, b.text))
         .collect();
     v.sort_by_key(|l| (l.order, l.id.clone()));
     v
+}
+
+/// A bundled lesson, loaded and validated.
+pub fn load_bundled(id: &str) -> Result<Lesson, String> {
+    let b = lvslab_sim::bundled::find_lesson(id).ok_or_else(|| format!("no lesson `{id}`"))?;
+    lesson::load(
+        &format!("lessons/{}.toml", b.name),
+        b.text,
+        &lesson::bundled_scenario,
+    )
+    .map_err(|d| d.first().map(|x| x.to_string()).unwrap_or_default())
 }
 
 /// The hosts a text's references name (the topology highlights them).

@@ -116,6 +116,28 @@ pub fn rows(records: &[TraceRecord], upto: usize, f: &LogFilter, roles: &Roles) 
         .collect()
 }
 
+/// The page `p` of the log (clamped): (pages, page, the record indices on it, rows in all).
+/// Without a filter nothing is scanned: the rows are the records themselves, so a long run
+/// costs nothing per frame.
+pub fn page_of(
+    records: &[TraceRecord],
+    upto: usize,
+    f: &LogFilter,
+    roles: &Roles,
+    p: usize,
+) -> (usize, usize, Vec<usize>, usize) {
+    if *f == LogFilter::default() {
+        let n = upto.min(records.len());
+        let pages = n.div_ceil(PAGE).max(1);
+        let p = p.min(pages - 1);
+        let lo = p * PAGE;
+        return (pages, p, (lo..(lo + PAGE).min(n)).collect(), n);
+    }
+    let all = rows(records, upto, f, roles);
+    let (pages, p, shown) = page(&all, p);
+    (pages, p, shown.to_vec(), all.len())
+}
+
 /// Pages of `PAGE` rows: how many, and the slice of page `p` (clamped).
 pub fn page(rows: &[usize], p: usize) -> (usize, usize, &[usize]) {
     let pages = rows.len().div_ceil(PAGE).max(1);
@@ -141,6 +163,44 @@ pub fn connections(records: &[TraceRecord], upto: usize, max: usize) -> Vec<(Str
         }
     }
     out
+}
+
+/// The connection filter's choices, kept between frames (the trace only grows).
+#[derive(Clone, Debug, Default)]
+pub struct ConnIndex {
+    scanned: usize,
+    seen: BTreeSet<(String, u16)>,
+    list: Vec<(usize, (String, u16))>,
+}
+
+impl ConnIndex {
+    /// The connections among the first `upto` records, at most `max`, in order of appearance.
+    pub fn get(&mut self, records: &[TraceRecord], upto: usize, max: usize) -> Vec<(String, u16)> {
+        let upto = upto.min(records.len());
+        if records.len() < self.scanned {
+            *self = ConnIndex::default();
+        }
+        if self.list.len() < max {
+            for (i, r) in records.iter().enumerate().skip(self.scanned) {
+                let Some(k) = r.ip.as_ref().and_then(conn_key) else {
+                    continue;
+                };
+                if k.0.parse::<Ipv4Addr>().is_ok() && self.seen.insert(k.clone()) {
+                    self.list.push((i, k));
+                    if self.list.len() >= max {
+                        break;
+                    }
+                }
+            }
+            self.scanned = records.len();
+        }
+        self.list
+            .iter()
+            .filter(|(i, _)| *i < upto)
+            .map(|(_, k)| k.clone())
+            .take(max)
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +230,21 @@ mod tests {
         assert_eq!(r.node, "client");
         let (pages, p, first) = page(&all, 0);
         assert!(pages > 10 && p == 0 && first.len() == PAGE);
+        // The unfiltered fast path gives the same pages.
+        for k in [0, 3, usize::MAX] {
+            let (pg, pp, shown, total) = page_of(
+                d.records(),
+                d.visible_records(),
+                &LogFilter::default(),
+                &roles,
+                k,
+            );
+            let (pg2, pp2, shown2) = page(&all, k);
+            assert_eq!(
+                (pg, pp, shown.as_slice(), total),
+                (pg2, pp2, shown2, all.len())
+            );
+        }
         let no_arp = LogFilter {
             hide_arp: true,
             ..Default::default()
@@ -178,6 +253,10 @@ mod tests {
         assert!(shown.iter().all(|&i| d.records()[i].arp.is_none()));
         assert!(shown.len() < all.len());
         let conns = connections(d.records(), d.visible_records(), 1000);
+        assert_eq!(
+            ConnIndex::default().get(d.records(), d.visible_records(), 1000),
+            conns
+        );
         assert!(conns.len() >= 10);
         let one = LogFilter {
             conn: Some(conns[0].clone()),

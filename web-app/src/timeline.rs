@@ -41,48 +41,79 @@ pub struct Marker {
 /// timeline is a solid bar and tells nothing.
 pub const MAX_PER_KIND: usize = 200;
 
-/// Every marker known so far, in time order.
-pub fn markers(d: &Driver) -> Vec<Marker> {
-    let mut v = Vec::new();
-    let clients: Vec<&str> = d
-        .sim
-        .hosts
-        .iter()
-        .filter(|h| h.role == Role::Client)
-        .map(|h| h.name.as_str())
-        .collect();
-    let (mut conns, mut drops) = (0, 0);
-    for r in d.records() {
-        if let Verdict::Dropped(why) = &r.verdict {
-            if drops < MAX_PER_KIND {
-                drops += 1;
-                v.push(Marker {
-                    t: r.t,
-                    kind: MarkerKind::Drop,
-                    label: format!("{}: {why}", r.node),
-                });
-            }
-            continue;
+/// The markers found in the trace so far, kept between frames: the trace only grows, and a
+/// replay after stepping back rebuilds the same records, so what was scanned stays valid
+/// for the records that exist.
+#[derive(Clone, Debug, Default)]
+pub struct TraceMarkers {
+    scanned: usize,
+    /// (record index, marker)
+    found: Vec<(usize, Marker)>,
+}
+
+impl TraceMarkers {
+    fn sync(&mut self, d: &Driver) {
+        let recs = d.records();
+        if recs.len() < self.scanned {
+            self.found.retain(|(i, _)| *i < recs.len());
+            self.scanned = recs.len();
         }
-        let syn = r.dir == Direction::Tx
-            && clients.contains(&r.node.as_str())
-            && r.ip
-                .as_ref()
-                .and_then(|i| i.tcp.as_ref())
-                .is_some_and(|t| t.flags == "S");
-        if syn && conns < MAX_PER_KIND {
-            conns += 1;
-            let ip = r.ip.as_ref().map(|i| (i.src.clone(), i.dst.clone()));
-            let sport = r.ip.as_ref().and_then(|i| i.tcp.as_ref()).map(|t| t.sport);
-            if let (Some((src, dst)), Some(sport)) = (ip, sport) {
-                v.push(Marker {
-                    t: r.t,
-                    kind: MarkerKind::Connection,
-                    label: format!("SYN {src}:{sport} → {dst}"),
-                });
+        let clients: Vec<&str> = d
+            .sim
+            .hosts
+            .iter()
+            .filter(|h| h.role == Role::Client)
+            .map(|h| h.name.as_str())
+            .collect();
+        let count =
+            |k: MarkerKind, f: &[(usize, Marker)]| f.iter().filter(|(_, m)| m.kind == k).count();
+        let (mut conns, mut drops) = (
+            count(MarkerKind::Connection, &self.found),
+            count(MarkerKind::Drop, &self.found),
+        );
+        for (i, r) in recs.iter().enumerate().skip(self.scanned) {
+            if let Verdict::Dropped(why) = &r.verdict {
+                if drops < MAX_PER_KIND {
+                    drops += 1;
+                    self.found.push((
+                        i,
+                        Marker {
+                            t: r.t,
+                            kind: MarkerKind::Drop,
+                            label: format!("{}: {why}", r.node),
+                        },
+                    ));
+                }
+                continue;
+            }
+            let syn = r.dir == Direction::Tx
+                && clients.contains(&r.node.as_str())
+                && r.ip
+                    .as_ref()
+                    .and_then(|i| i.tcp.as_ref())
+                    .is_some_and(|t| t.flags == "S");
+            if syn && conns < MAX_PER_KIND {
+                if let Some((ip, t)) = r.ip.as_ref().and_then(|i| i.tcp.as_ref().map(|t| (i, t))) {
+                    conns += 1;
+                    self.found.push((
+                        i,
+                        Marker {
+                            t: r.t,
+                            kind: MarkerKind::Connection,
+                            label: format!("SYN {}:{} → {}", ip.src, t.sport, ip.dst),
+                        },
+                    ));
+                }
             }
         }
+        self.scanned = recs.len();
     }
+}
+
+/// Every marker known so far, in time order (`cache` keeps the trace's part between calls).
+pub fn markers_cached(d: &Driver, cache: &mut TraceMarkers) -> Vec<Marker> {
+    cache.sync(d);
+    let mut v: Vec<Marker> = cache.found.iter().map(|(_, m)| m.clone()).collect();
     for f in &d.sim.faults {
         v.push(Marker {
             t: f.at.0,
@@ -137,6 +168,11 @@ pub fn markers(d: &Driver) -> Vec<Marker> {
     }
     v.sort_by_key(|a| (a.t, a.kind));
     v
+}
+
+/// Every marker known so far, in time order.
+pub fn markers(d: &Driver) -> Vec<Marker> {
+    markers_cached(d, &mut TraceMarkers::default())
 }
 
 /// The first marker strictly after `t`, and the last strictly before it.
@@ -270,6 +306,18 @@ mod tests {
             .marks
             .iter()
             .any(|k| matches!(k, StripMark::Garp { .. })));
+    }
+
+    #[test]
+    fn the_cache_gives_the_same_markers_forward_and_after_stepping_back() {
+        let mut d = driver("ha-failover-nosync");
+        let mut cache = TraceMarkers::default();
+        d.seek_to(10_000_000_000);
+        let _ = markers_cached(&d, &mut cache);
+        d.seek_to(25_000_000_000);
+        assert_eq!(markers_cached(&d, &mut cache), markers(&d));
+        d.seek_to(12_000_000_000);
+        assert_eq!(markers_cached(&d, &mut cache), markers(&d));
     }
 
     #[test]

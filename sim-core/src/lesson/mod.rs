@@ -573,6 +573,29 @@ pub fn load(
     }
 }
 
+/// What a lesson picker shows, read without building the lesson's scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LessonSummary {
+    pub id: String,
+    pub order: u32,
+    pub title: LText,
+}
+
+/// The id, order and title of a lesson file (None when it does not parse); `load`
+/// validates the whole lesson when it is opened.
+pub fn summary(file: &str, text: &str) -> Option<LessonSummary> {
+    let lf: LessonFile = crate::scenario::diag::parse_toml(file, text, "").ok()?;
+    let t = &lf.lesson.title;
+    Some(LessonSummary {
+        id: lf.lesson.id.clone(),
+        order: lf.lesson.order,
+        title: LText {
+            en: t.en.clone().unwrap_or_default(),
+            zh: t.zh.clone().unwrap_or_default(),
+        },
+    })
+}
+
 /// The scenario source for bundled lessons: the bundled scenarios.
 pub fn bundled_scenario(name: &str) -> Option<String> {
     crate::bundled::find(name).map(|b| b.text.to_string())

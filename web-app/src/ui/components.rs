@@ -80,3 +80,21 @@ pub fn ha_panel(p: &PanelProps) -> Html {
         None => html! {},
     })
 }
+
+#[function_component(Picker)]
+pub fn picker(p: &PanelProps) -> Html {
+    with_state(p, |s, l| s.view_picker(l))
+}
+
+#[function_component(Editor)]
+pub fn editor(p: &PanelProps) -> Html {
+    with_state(p, |s, l| s.view_editor(l))
+}
+
+#[function_component(TimelineTicks)]
+pub fn timeline_ticks(p: &PanelProps) -> Html {
+    with_state(p, |s, _| match &s.lab {
+        Some(d) => s.view_timeline_ticks(d),
+        None => html! {},
+    })
+}

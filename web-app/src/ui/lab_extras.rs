@@ -27,7 +27,6 @@ fn ms(t: u64) -> String {
 impl LabState {
     pub fn view_timeline(&self, link: &Link, l: &Driver) -> Html {
         let end = l.sim.end.0.max(l.view_t).max(1);
-        let markers = timeline::markers(l);
         let w = 1000.0;
         let x = |t: u64| t as f64 / end as f64 * w;
         let oninput = link.batch_callback(|e: InputEvent| {
@@ -35,22 +34,19 @@ impl LabState {
                 .and_then(|i| i.value().parse::<f64>().ok())
                 .map(|v| Msg::Seek((v * 1e6) as u64))
         });
-        let ticks = markers.iter().map(|m| {
-            let cls = classes!("marker", m.kind.name());
-            html! { <line class={cls} x1={format!("{:.1}", x(m.t))} x2={format!("{:.1}", x(m.t))} y1="2" y2="22"><title>{ format!("{} ms: {}", ms(m.t), m.label) }</title></line> }
-        });
+
         html! {
             <div class="timeline">
                 <div class="row">
                     <button id="step-back" onclick={link.callback(|_| Msg::StepBack)} title=",">{ self.t("step-back") }</button>
                     <button id="marker-prev" onclick={link.callback(|_| Msg::MarkerPrev)}>{ self.t("marker-prev") }</button>
                     <button id="marker-next" onclick={link.callback(|_| Msg::MarkerNext)}>{ self.t("marker-next") }</button>
-                    <span class="muted">{ self.cat.tr(self.lang, "timeline-markers", &[("n", &markers.len().to_string())]) }</span>
+
                 </div>
-                <svg class="markers" id="timeline-markers" viewBox="0 0 1000 24" preserveAspectRatio="none" aria-hidden="true">
-                    { for ticks }
-                    <line class="cursor" x1={format!("{:.1}", x(l.view_t))} x2={format!("{:.1}", x(l.view_t))} y1="0" y2="24" />
-                </svg>
+                <div class="markers-wrap">
+                    <super::components::TimelineTicks link={link.clone()} stamp={self.panel_stamp} />
+                    <div class="cursor" style={format!("left: {:.2}%", x(l.view_t) / 10.0)}></div>
+                </div>
                 <input id="timeline" type="range" min="0" max={format!("{:.3}", end as f64 / 1e6)} step="0.001"
                     value={format!("{:.3}", l.view_t as f64 / 1e6)} {oninput}
                     aria-label={self.t("timeline")} aria-valuetext={format!("{} ms", ms(l.view_t))} />
@@ -63,13 +59,31 @@ impl LabState {
         }
     }
 
+    /// The marker ticks (many lines: drawn again only with the panel stamp).
+    pub fn view_timeline_ticks(&self, l: &Driver) -> Html {
+        let end = l.sim.end.0.max(l.view_t).max(1);
+        let markers = timeline::markers_cached(l, &mut self.marker_cache.borrow_mut());
+        let x = |t: u64| t as f64 / end as f64 * 1000.0;
+        html! {
+            <>
+            <span class="muted marker-count">{ self.cat.tr(self.lang, "timeline-markers", &[("n", &markers.len().to_string())]) }</span>
+            <svg class="markers" id="timeline-markers" viewBox="0 0 1000 24" preserveAspectRatio="none" aria-hidden="true">
+                { for markers.iter().map(|m| {
+                    let cls = classes!("marker", m.kind.name());
+                    html! { <line class={cls} x1={format!("{:.1}", x(m.t))} x2={format!("{:.1}", x(m.t))} y1="2" y2="22"><title>{ format!("{} ms: {}", ms(m.t), m.label) }</title></line> }
+                }) }
+            </svg>
+            </>
+        }
+    }
+
     pub fn view_packet_log(&self, link: &Link, l: &Driver) -> Html {
         let recs = l.records();
         let n = l.visible_records();
         let roles = Roles::of(&l.sim);
         let f = self.log_filter.clone();
-        let rows = packet_log::rows(recs, n, &f, &roles);
-        let (pages, page, shown) = packet_log::page(&rows, self.log_page.unwrap_or(usize::MAX));
+        let (pages, page, shown, total) =
+            packet_log::page_of(recs, n, &f, &roles, self.log_page.unwrap_or(usize::MAX));
         let body = shown.iter().map(|&i| {
             let r = &recs[i];
             let sel = self.selected == Some(i);
@@ -102,7 +116,7 @@ impl LabState {
             }
         });
         // Keyboard: the table is one Tab stop; arrows move the selection through the rows.
-        let shown_v: Vec<usize> = shown.to_vec();
+        let shown_v: Vec<usize> = shown.clone();
         let sel = self.selected;
         let onkeydown = link.batch_callback(move |e: KeyboardEvent| {
             let pos = sel.and_then(|s| shown_v.iter().position(|&x| x == s));
@@ -139,7 +153,7 @@ impl LabState {
             nf.node = (!v.is_empty()).then_some(v);
             Msg::LogFilterSet(nf)
         });
-        let conns = packet_log::connections(recs, n, 300);
+        let conns = self.conn_index.borrow_mut().get(recs, n, 300);
         let fconn = self.log_filter.clone();
         let on_conn = link.callback(move |e: Event| {
             let v = e
@@ -160,7 +174,7 @@ impl LabState {
         let last = pages - 1;
         html! {
             <section class="panel log">
-                <h2>{ self.cat.tr(self.lang, "log-title", &[("n", &n.to_string()), ("shown", &rows.len().to_string())]) }</h2>
+                <h2>{ self.cat.tr(self.lang, "log-title", &[("n", &n.to_string()), ("shown", &total.to_string())]) }</h2>
                 <div class="row wrap log-filters">
                     { toggle("log-hide-arp", f.hide_arp, |f, v| f.hide_arp = v, self.t("log-hide-arp")) }
                     { toggle("log-hide-vrrp", f.hide_vrrp, |f, v| f.hide_vrrp = v, self.t("log-hide-vrrp")) }

@@ -100,7 +100,12 @@ impl LabState {
     }
 
     /// The newest hop at the clock, for screen readers (a polite live region).
+    /// Only while paused (stepping, seeking): during play a screen reader would be
+    /// flooded with dozens of hops a second.
     pub fn hop_announcement(&self, l: &Driver) -> String {
+        if l.playing {
+            return String::new();
+        }
         let n = l.visible_records();
         match n.checked_sub(1).map(|i| &l.records()[i]) {
             Some(r) => self.cat.tr(
@@ -130,12 +135,12 @@ impl LabState {
                     <super::components::LessonList link={link.clone()} stamp={self.panel_stamp} />
                     if self.lesson.is_some() {
                         <details class="panel more"><summary>{ self.t("picker-show-all") }</summary>
-                            { self.view_picker(link) }
-                            { self.view_editor(link) }
+                            <super::components::Picker link={link.clone()} stamp={self.panel_stamp} />
+                            <super::components::Editor link={link.clone()} stamp={self.panel_stamp} />
                         </details>
                     } else {
-                        { self.view_picker(link) }
-                        { self.view_editor(link) }
+                        <super::components::Picker link={link.clone()} stamp={self.panel_stamp} />
+                        <super::components::Editor link={link.clone()} stamp={self.panel_stamp} />
                     }
                 </aside>
                 }
@@ -158,7 +163,7 @@ impl LabState {
         }
     }
 
-    fn view_picker(&self, link: &Link) -> Html {
+    pub fn view_picker(&self, link: &Link) -> Html {
         let mut last_kind = None;
         let mut items = Vec::new();
         for e in &self.catalog {
@@ -209,7 +214,7 @@ impl LabState {
         }
     }
 
-    fn view_editor(&self, link: &Link) -> Html {
+    pub fn view_editor(&self, link: &Link) -> Html {
         let oninput = link.callback(|e: InputEvent| {
             Msg::EditorInput(
                 e.target_dyn_into::<HtmlTextAreaElement>()
@@ -320,7 +325,7 @@ impl LabState {
                 <super::components::PacketLog link={link.clone()} stamp={self.panel_stamp} />
                 <super::components::Nodes link={link.clone()} stamp={self.panel_stamp} />
             </div>
-            <super::components::HaPanel link={link.clone()} stamp={self.version} />
+            <super::components::HaPanel link={link.clone()} stamp={self.panel_stamp} />
             <super::components::ConsolePanel link={link.clone()} stamp={self.panel_stamp} />
             <section class="panel">
                 <h2>{ self.t("charts-title") }</h2>

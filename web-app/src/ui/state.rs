@@ -13,7 +13,7 @@ use crate::share;
 use crate::whatif::{self, Outcome, Params};
 use lvslab_i18n::Catalog;
 use lvslab_sim::engine::FaultAction;
-use lvslab_sim::lesson::{Lang, Lesson};
+use lvslab_sim::lesson::Lang;
 use lvslab_sim::scenario::diag::{Diagnostic, Severity};
 use lvslab_sim::scenario::Scenario;
 use std::cell::RefCell;
@@ -189,11 +189,15 @@ pub struct LabState {
     pub view: View,
     pub lang: Lang,
     pub cat: Catalog,
-    pub lessons: Vec<Lesson>,
+    pub lessons: Vec<lvslab_sim::lesson::LessonSummary>,
     pub lesson: Option<LessonRun>,
     /// Only the lesson and its lab (an iframe in a course page).
     pub embed: bool,
     pub log_filter: crate::packet_log::LogFilter,
+    /// The timeline's markers found in the trace so far (the trace only grows).
+    pub marker_cache: RefCell<crate::timeline::TraceMarkers>,
+    /// The packet log's connection choices found so far.
+    pub conn_index: RefCell<crate::packet_log::ConnIndex>,
     /// Title and watch text of the scenario as loaded (shown when it was edited).
     pub edited_meta: Option<(String, String)>,
     pub log_page: Option<usize>,
@@ -242,6 +246,8 @@ pub fn has_errors(d: &[Diagnostic]) -> bool {
 
 impl LabState {
     fn load(&mut self, name: &str, text: &str, seed: Option<u64>) {
+        self.marker_cache = Default::default();
+        self.conn_index = Default::default();
         self.selected = None;
         self.charts_drawn_at = None;
         // An edited scenario keeps its own title and watch text.
@@ -388,10 +394,15 @@ impl LabState {
     }
 
     fn start_lesson(&mut self, id: &str, step: Option<usize>) {
-        let Some(l) = self.lessons.iter().find(|l| l.id == id).cloned() else {
-            self.error = Some(self.cat.tr(self.lang, "error-no-lesson", &[("id", id)]));
-            return;
+        let l = match lesson_run::load_bundled(id) {
+            Ok(l) => l,
+            Err(_) => {
+                self.error = Some(self.cat.tr(self.lang, "error-no-lesson", &[("id", id)]));
+                return;
+            }
         };
+        self.marker_cache = Default::default();
+        self.conn_index = Default::default();
         match LessonRun::start(l) {
             Ok((mut run, d)) => {
                 self.selected = None;
@@ -615,6 +626,8 @@ impl LabState {
             lesson: None,
             embed: false,
             log_filter: Default::default(),
+            marker_cache: Default::default(),
+            conn_index: Default::default(),
             edited_meta: None,
             log_page: None,
             palette_safe: false,
@@ -752,7 +765,7 @@ impl LabState {
             }
             Msg::MarkerNext | Msg::MarkerPrev => {
                 if let Some(l) = &mut self.lab {
-                    let m = crate::timeline::markers(l);
+                    let m = crate::timeline::markers_cached(l, &mut self.marker_cache.borrow_mut());
                     let to = if matches!(msg, Msg::MarkerNext) {
                         crate::timeline::next_after(&m, l.view_t)
                     } else {
