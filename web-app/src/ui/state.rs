@@ -245,6 +245,22 @@ pub fn has_errors(d: &[Diagnostic]) -> bool {
 }
 
 impl LabState {
+    /// A new running lab: its seed, diagnostics, and the console and nodes panel on its
+    /// first director.
+    fn adopt(&mut self, d: Driver, diagnostics: Vec<Diagnostic>) {
+        self.seed = d.sim.seed;
+        self.seed_input = self.seed.to_string();
+        self.diagnostics = diagnostics;
+        self.console_host = d
+            .sim
+            .hosts
+            .iter()
+            .position(|h| h.ipvs.is_some())
+            .unwrap_or(0);
+        self.node_tab = self.console_host;
+        self.lab = Some(d);
+    }
+
     fn load(&mut self, name: &str, text: &str, seed: Option<u64>) {
         self.marker_cache = Default::default();
         self.conn_index = Default::default();
@@ -259,17 +275,8 @@ impl LabState {
         });
         match Driver::new(name, text, seed) {
             Ok(d) => {
-                self.seed = d.sim.seed;
-                self.seed_input = self.seed.to_string();
-                self.diagnostics = d.warnings.clone();
-                self.console_host = d
-                    .sim
-                    .hosts
-                    .iter()
-                    .position(|h| h.ipvs.is_some())
-                    .unwrap_or(0);
-                self.node_tab = self.console_host;
-                self.lab = Some(d);
+                let w = d.warnings.clone();
+                self.adopt(d, w);
             }
             Err(diags) => {
                 self.diagnostics = diags;
@@ -407,20 +414,10 @@ impl LabState {
             Ok((mut run, d)) => {
                 self.selected = None;
                 self.charts_drawn_at = None;
-                self.seed = d.sim.seed;
-                self.seed_input = self.seed.to_string();
-                self.diagnostics = Vec::new();
-                self.console_host = d
-                    .sim
-                    .hosts
-                    .iter()
-                    .position(|h| h.ipvs.is_some())
-                    .unwrap_or(0);
-                self.node_tab = self.console_host;
+                self.adopt(d, Vec::new());
                 self.current = run.lesson.scenario.clone();
                 self.editor_text = run.lesson.scenario_text.clone();
                 self.edited = false;
-                self.lab = Some(d);
                 // A shared link may open a later step: replay the earlier ones as shown.
                 if let (Some(n), Some(lab)) = (step, self.lab.as_mut()) {
                     while run.step + 1 < n.max(1) {
