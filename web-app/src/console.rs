@@ -1,33 +1,9 @@
 //! The ipvsadm console: command lines run by the shared ipvsadm executor against a running
 //! director, with a history the arrow keys walk through.
 
-use lvslab_sim::admin::ipvsadm::{execute, IpvsadmOutput, IpvsadmTarget};
-use lvslab_sim::admin::{IpvsError, IpvsOp};
-use lvslab_sim::ipvs::snapshot::IpvsSnapshot;
+use lvslab_sim::admin::ipvsadm::{execute, IpvsadmOutput};
+use lvslab_sim::console::DirectorTarget;
 use lvslab_sim::Simulation;
-
-/// A director of a running simulation as ipvsadm sees it.
-pub struct DirectorTarget<'a> {
-    pub sim: &'a mut Simulation,
-    pub host: usize,
-}
-
-impl IpvsadmTarget for DirectorTarget<'_> {
-    fn apply(&mut self, op: &IpvsOp) -> Result<(), IpvsError> {
-        let now = self.sim.world.now;
-        let h = &mut self.sim.hosts[self.host];
-        let ipvs = h.ipvs.as_mut().ok_or(IpvsError::NoService)?;
-        ipvs.apply(now, op)?;
-        h.ipvs_changed(&mut self.sim.world);
-        Ok(())
-    }
-    fn snapshot(&self) -> IpvsSnapshot {
-        match &self.sim.hosts[self.host].ipvs {
-            Some(i) => i.snapshot(self.sim.world.now),
-            None => IpvsSnapshot::default(),
-        }
-    }
-}
 
 /// Runs one ipvsadm command line on a director.
 pub fn run_ipvsadm(sim: &mut Simulation, host: usize, line: &str) -> IpvsadmOutput {

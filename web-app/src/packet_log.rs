@@ -149,20 +149,7 @@ pub fn page(rows: &[usize], p: usize) -> (usize, usize, &[usize]) {
 /// The connections in the trace by their client end, in order of appearance (for the
 /// connection filter), at most `max`.
 pub fn connections(records: &[TraceRecord], upto: usize, max: usize) -> Vec<(String, u16)> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for r in &records[..upto.min(records.len())] {
-        let Some(k) = r.ip.as_ref().and_then(conn_key) else {
-            continue;
-        };
-        if k.0.parse::<Ipv4Addr>().is_ok() && seen.insert(k.clone()) {
-            out.push(k);
-            if out.len() >= max {
-                break;
-            }
-        }
-    }
-    out
+    ConnIndex::default().get(records, upto, max)
 }
 
 /// The connection filter's choices, kept between frames (the trace only grows).
