@@ -99,6 +99,10 @@ enum Cmd {
     Apply(ApplyCli),
     /// Turn a live IPVS table, an `ipvsadm -S` file or a keepalived.conf into a scenario.
     Import(ImportCli),
+    /// Capacity planning: run a parameter sweep (on every core) and write a tidy CSV, a
+    /// JSON document, the knee table and charts (SVG and PNG).
+    #[command(args_conflicts_with_subcommands = true, after_help = SWEEP_HELP)]
+    Sweep(SweepCli),
     /// Serve the browser lab (built by `cargo xtask dist`) on 127.0.0.1.
     Serve {
         #[arg(long, default_value_t = 8787)]
@@ -107,6 +111,72 @@ enum Cmd {
         #[arg(long, default_value = "dist")]
         dir: String,
     },
+}
+
+const SWEEP_HELP: &str = "The sweep file format is in docs/sweeps.md (example: sweeps/capacity.toml).\n\
+Quick sweeps: lvslab sweep --base capacity-dr-10rs --param workload.rate=1000..8000:1000 --param ipvs.scheduler=rr,wlc --slo 'p99 < 50ms' --knee workload.rate\n\
+Exit status: 0 done, 1 some runs failed (the others are kept), 2 bad input, 130 interrupted (the finished rows are kept).";
+
+#[derive(clap::Args)]
+struct SweepCli {
+    #[command(subcommand)]
+    merge: Option<SweepSub>,
+    /// The sweep file (TOML; see docs/sweeps.md).
+    #[arg(value_name = "SWEEP.toml")]
+    file: Option<String>,
+    /// Quick sweep: the base scenario (a file or a bundled name), instead of a sweep file.
+    #[arg(long, value_name = "SCENARIO")]
+    base: Option<String>,
+    /// Quick sweep: PATH=V1,V2,... or PATH=FROM..TO:STEP (repeatable).
+    #[arg(long = "param", value_name = "PATH=VALUES")]
+    params: Vec<String>,
+    /// Runs per point, each with its own seed (overrides the file).
+    #[arg(long, value_name = "N")]
+    repetitions: Option<u32>,
+    /// A service-level objective such as "p99 < 50ms" or "failed < 0.1%" (repeatable).
+    #[arg(long, value_name = "COND")]
+    slo: Vec<String>,
+    /// Search the highest rate meeting the SLO along this parameter.
+    #[arg(long, value_name = "PARAM")]
+    knee: Option<String>,
+    /// auto (bulk where it is faithful, packet by packet otherwise), bulk or packet.
+    #[arg(long, value_parser = parse_mode)]
+    mode: Option<lvslab_sim::sweep::file::ModeChoice>,
+    /// Output folder (default: sweep-NAME in the current folder).
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    out: Option<String>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Run only shard I of N (0-based), for a batch system; join with `lvslab sweep merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum SweepSub {
+    /// Join the folders written by `lvslab sweep --shard I/N` into one result.
+    Merge {
+        /// The shard folders.
+        #[arg(required = true)]
+        dirs: Vec<String>,
+        /// The output folder.
+        #[arg(short = 'o', long = "out", value_name = "DIR", required = true)]
+        out: String,
+    },
+}
+
+fn parse_mode(s: &str) -> Result<lvslab_sim::sweep::file::ModeChoice, String> {
+    use lvslab_sim::sweep::file::ModeChoice;
+    match s {
+        "auto" => Ok(ModeChoice::Auto),
+        "bulk" => Ok(ModeChoice::Bulk),
+        "packet" => Ok(ModeChoice::Packet),
+        _ => Err(format!("`{s}`: the mode is auto, bulk or packet")),
+    }
 }
 
 #[derive(clap::Args)]
@@ -298,6 +368,22 @@ fn main() {
             };
             cmd_deploy::import(&args, None, io)
         }),
+        Cmd::Sweep(s) => match s.merge {
+            Some(SweepSub::Merge { dirs, out }) => lvslab::cmd_sweep::merge(&dirs, &out),
+            None => lvslab::cmd_sweep::run(lvslab::cmd_sweep::SweepArgs {
+                file: s.file,
+                base: s.base,
+                params: s.params,
+                repetitions: s.repetitions,
+                slo: s.slo,
+                knee: s.knee,
+                mode: s.mode,
+                out: s.out,
+                jobs: s.jobs,
+                shard: s.shard,
+                quiet: s.quiet,
+            }),
+        },
         Cmd::Serve { port, dir } => lvslab::serve::run(&dir, port),
     };
     match res {

@@ -31,6 +31,7 @@ pub const ALL: &[Bundled] = bundle![
     "testbed-tun",
     "lc-time-wait",
     "persistence-pinning",
+    "capacity-dr-10rs",
     "ha-nat-keepalived",
     "ha-failover-nosync",
     "ha-failover-sync",

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod net;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
 pub mod time;
 pub mod trace;
 pub mod transport;

@@ -57,6 +57,21 @@ pub struct Metrics {
     pub completions_per_sec: BTreeMap<(u64, String), u64>,
     /// Latencies per second bucket: second -> latencies (ns) — for p50/p99 charts.
     pub latency_per_sec: BTreeMap<u64, Vec<u64>>,
+    /// When the first request was sent and the last one ended (throughput's window).
+    pub first_sent: Option<SimTime>,
+    pub last_done: Option<SimTime>,
+    /// Worker queues of server applications: (host, port) -> statistics.
+    pub queueing: BTreeMap<(String, u16), QueueStats>,
+}
+
+/// A server application's worker queue: how many requests began service, how many of them
+/// waited for a worker, and the sums of waits and service times (for queueing theory).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct QueueStats {
+    pub started: u64,
+    pub waited: u64,
+    pub wait_ns: u128,
+    pub service_ns: u128,
 }
 
 impl Metrics {
@@ -66,7 +81,27 @@ impl Metrics {
             .entry((node.to_string(), reason.to_string()))
             .or_insert(0) += 1;
     }
+    /// A client sent a request.
+    pub fn sent(&mut self, now: SimTime) {
+        self.requests_sent += 1;
+        self.first_sent.get_or_insert(now);
+    }
+    /// A request began service after waiting `wait_ns` for a worker.
+    pub fn service_started(&mut self, host: &str, port: u16, wait_ns: u64, service_ns: u64) {
+        let key = (host.to_string(), port);
+        let q = match self.queueing.get_mut(&key) {
+            Some(q) => q,
+            None => self.queueing.entry(key).or_default(),
+        };
+        q.started += 1;
+        if wait_ns > 0 {
+            q.waited += 1;
+            q.wait_ns += u128::from(wait_ns);
+        }
+        q.service_ns += u128::from(service_ns);
+    }
     pub fn complete(&mut self, now: SimTime, workload: &str, latency_ns: u64, server: &str) {
+        self.last_done = Some(now);
         self.requests_completed += 1;
         self.latencies.push(latency_ns);
         *self.answered_by.entry(server.to_string()).or_insert(0) += 1;

@@ -3,6 +3,7 @@
 mod support;
 
 mod bulk;
+mod capture_replay;
 mod console_decisions;
 mod console_engine;
 mod console_ground_truth;
@@ -22,5 +23,6 @@ mod labs;
 mod lessons;
 mod malformed;
 mod pcap_tshark;
+mod queueing_theory;
 mod web_lab;
 mod web_serve;

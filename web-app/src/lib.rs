@@ -2,9 +2,10 @@
 //!
 //! Everything but `ui` is plain Rust, testable natively: the driver that owns the running
 //! simulation, and the view models (topology, frames in flight, inspector, comparisons,
-//! tables, console, charts, what-if, exports).
+//! tables, console, charts and their CSV, what-if and its sweeps, exports).
 
 pub mod catalog;
+pub mod chart_export;
 pub mod charts;
 pub mod compare;
 pub mod console;
@@ -21,6 +22,7 @@ pub mod tables;
 pub mod timeline;
 pub mod topology;
 pub mod whatif;
+pub mod whatif_sweep;
 
 #[cfg(target_arch = "wasm32")]
 mod ui;

@@ -1,8 +1,8 @@
 //! `cargo xtask e2e`: the browser lab end to end in headless Chromium, driven over WebDriver
 //! (chromedriver) with a small HTTP client. Builds dist/, serves it with `lvslab serve` on
 //! 127.0.0.1, plays the DR lesson, inspects a frame, uses the console, fails a real server,
-//! opens the comparison and the what-if panel, and measures the budgets. Screenshots go to
-//! target/e2e-artifacts/.
+//! opens the comparison and the what-if panel (capacity, overlay, downloads and a sweep in
+//! e2e/whatif_flow.rs), and measures the budgets. Screenshots go to target/e2e-artifacts/.
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::{json, Value};
@@ -11,6 +11,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod whatif_flow;
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -720,7 +722,7 @@ type Flow = fn(&Browser, &str, &Path) -> Result<()>;
 /// hide the others); a failure leaves `failure-<flow>.png`. Each flow ends, and the run
 /// ends, with the page's panic banner checked.
 fn new_flows(b: &Browser, base: &str, art: &Path) -> Result<()> {
-    let flows: [(&str, &str, Flow); 7] = [
+    let flows: [(&str, &str, Flow); 8] = [
         (
             "lesson-keyboard",
             "the ARP-flux lesson in Chinese, by keyboard only",
@@ -745,6 +747,11 @@ fn new_flows(b: &Browser, base: &str, art: &Path) -> Result<()> {
             "packet-log",
             "the packet log: oldest first, the ARP filter",
             packet_log,
+        ),
+        (
+            "whatif-capacity",
+            "the what-if: one worker overloads, the previous run, CSV and PNG, a sweep",
+            whatif_flow::whatif_capacity,
         ),
         ("axe", "accessibility audit with axe-core", axe_audit),
         (

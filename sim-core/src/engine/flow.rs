@@ -68,11 +68,14 @@ struct Conn {
     fwd: FwdMethod,
     accepted: bool,
     done: bool,
+    /// A replayed connection's request and response sizes.
+    sizes: Option<(u32, u32)>,
 }
 
 struct Server {
     busy: u32,
-    queue: VecDeque<u32>,
+    /// Requests waiting for a worker, with the time each began waiting.
+    queue: VecDeque<(u32, SimTime)>,
 }
 
 pub struct FlowEngine {
@@ -256,8 +259,10 @@ impl FlowEngine {
     pub fn start(&mut self, sim: &Simulation) {
         for (i, w) in sim.workloads.iter().enumerate() {
             if w.issued == 0 {
-                self.queue
-                    .push(w.spec.start.max(sim.world.now), Ev::Arrival(i as u32));
+                self.queue.push(
+                    w.spec.first_arrival().max(sim.world.now),
+                    Ev::Arrival(i as u32),
+                );
             }
         }
     }
@@ -316,8 +321,12 @@ impl FlowEngine {
         {
             return;
         }
+        let k = w.issued as usize;
         w.issued += 1;
-        let src = if w.spec.sources.is_empty() {
+        let replayed = w.spec.arrival.replayed(k).copied();
+        let src = if let Some(r) = &replayed {
+            r.src
+        } else if w.spec.sources.is_empty() {
             let h = &sim.hosts[w.spec.client];
             h.route(w.spec.target.0)
                 .and_then(|r| r.src.or_else(|| h.ifaces[r.iface].primary()))
@@ -327,19 +336,23 @@ impl FlowEngine {
             w.next_src += 1;
             s
         };
-        let next = match w.spec.arrival {
+        let next = match &w.spec.arrival {
             Arrival::Poisson { rate } => Some(SimDuration::from_secs_f64(w.rng.exp(1.0 / rate))),
             Arrival::Uniform { rate } => Some(SimDuration::from_secs_f64(1.0 / rate)),
             Arrival::Sequential { .. } => None,
+            Arrival::Replay(_) => w.spec.arrival.replay_gap(k),
         };
         if let Some(d) = next {
             self.queue.push(now + d, Ev::Arrival(i as u32));
         }
-        sim.world.metrics.requests_sent += 1;
-        let port = {
-            let p = self.next_port.entry(src).or_insert(32768);
-            *p = if *p >= 60997 { 32768 } else { *p + 2 };
-            *p
+        sim.world.metrics.sent(self.now);
+        let port = match &replayed {
+            Some(r) => r.sport,
+            None => {
+                let p = self.next_port.entry(src).or_insert(32768);
+                *p = if *p >= 60997 { 32768 } else { *p + 2 };
+                *p
+            }
         };
         let (director, vip, vport) = self.directors[i];
         let id = self.conns.len() as u32;
@@ -354,6 +367,7 @@ impl FlowEngine {
             fwd: FwdMethod::Route,
             accepted: false,
             done: false,
+            sizes: replayed.map(|r| (r.request_bytes, r.response_bytes)),
         });
         let timeout = w.spec.timeout;
         self.queue
@@ -497,9 +511,7 @@ impl FlowEngine {
             }
             Step::OutSynAck => self.feed_out(sim, c, &[(TcpFlags::SYN | TcpFlags::ACK, 0)]),
             Step::Request => {
-                let req = sim.workloads[self.conns[c as usize].workload as usize]
-                    .spec
-                    .request_bytes;
+                let req = self.request_bytes(sim, c);
                 let mut segs = vec![(TcpFlags::ACK, 0, false)];
                 let n = req.div_ceil(MSS).max(1);
                 for (i, len) in pieces(req).enumerate() {
@@ -521,9 +533,7 @@ impl FlowEngine {
                 let Some((rs, _, rport)) = self.conns[c as usize].rs else {
                     return;
                 };
-                let req = sim.workloads[self.conns[c as usize].workload as usize]
-                    .spec
-                    .request_bytes;
+                let req = self.request_bytes(sim, c);
                 let name = sim.hosts[rs].name.clone();
                 let m = sim.world.metrics.server(&name, rport);
                 m.requests += 1;
@@ -533,7 +543,7 @@ impl FlowEngine {
                     self.queue
                         .push(now + self.d(rs, d), Ev::Conn(c, Step::OutAck));
                 }
-                self.enqueue(sim, c, rs, rport);
+                self.enqueue(sim, c, rs, rport, now);
             }
             Step::OutAck => self.feed_out(sim, c, &[(TcpFlags::ACK, 0)]),
             Step::OutResponse => {
@@ -599,7 +609,7 @@ impl FlowEngine {
             .push(self.now + rto + cd, Ev::Conn(c, Step::Syn(n + 1)));
     }
 
-    fn enqueue(&mut self, sim: &mut Simulation, c: u32, rs: usize, port: u16) {
+    fn enqueue(&mut self, sim: &mut Simulation, c: u32, rs: usize, port: u16, since: SimTime) {
         let Some(spec) = sim.hosts[rs]
             .servers
             .get(&(L4::Tcp, port))
@@ -616,8 +626,11 @@ impl FlowEngine {
             let t = spec.service_time.sample(&mut self.rng);
             let t = SimDuration::from_secs_f64(t.as_secs_f64() * spec.slowdown);
             self.queue.push(self.now + t, Ev::ServiceDone(c));
+            let name = &sim.hosts[rs].name;
+            let wait = self.now.0.saturating_sub(since.0);
+            sim.world.metrics.service_started(name, port, wait, t.0);
         } else {
-            srv.queue.push_back(c);
+            srv.queue.push_back((c, since));
         }
     }
 
@@ -625,7 +638,10 @@ impl FlowEngine {
         let mut segs = Vec::new();
         if let Some((rs, _, port)) = self.conns[c as usize].rs {
             if let Some(s) = sim.hosts[rs].servers.get(&(L4::Tcp, port)) {
-                for part in [s.spec.response_header_bytes, s.spec.response_body_bytes] {
+                let body = self.conns[c as usize]
+                    .sizes
+                    .map_or(s.spec.response_body_bytes, |z| z.1);
+                for part in [s.spec.response_header_bytes, body] {
                     let n = part.div_ceil(MSS);
                     for (i, len) in pieces(part).enumerate() {
                         let last = i as u32 + 1 == n;
@@ -636,6 +652,14 @@ impl FlowEngine {
         }
         segs.push((TcpFlags::FIN | TcpFlags::ACK, 0));
         segs
+    }
+
+    fn request_bytes(&self, sim: &Simulation, c: u32) -> u32 {
+        let conn = &self.conns[c as usize];
+        conn.sizes.map_or(
+            sim.workloads[conn.workload as usize].spec.request_bytes,
+            |z| z.0,
+        )
     }
 
     fn service_done(&mut self, sim: &mut Simulation, c: u32) {
@@ -660,8 +684,8 @@ impl FlowEngine {
             s.busy = s.busy.saturating_sub(1);
             s.queue.pop_front()
         });
-        if let Some(n) = next {
-            self.enqueue(sim, n, rs, port);
+        if let Some((n, since)) = next {
+            self.enqueue(sim, n, rs, port, since);
         }
     }
 }

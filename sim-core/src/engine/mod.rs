@@ -261,8 +261,10 @@ impl Simulation {
             flow: None,
         };
         for (i, w) in sim.workloads.iter().enumerate() {
-            sim.world
-                .schedule(w.spec.start, Event::Arrival { workload: i as u32 });
+            sim.world.schedule(
+                w.spec.first_arrival(),
+                Event::Arrival { workload: i as u32 },
+            );
         }
         for (i, f) in sim.faults.iter().enumerate() {
             sim.world.schedule(f.at, Event::Fault { index: i as u32 });
@@ -403,25 +405,44 @@ impl Simulation {
         {
             return;
         }
+        let k = w.issued as usize;
         w.issued += 1;
-        let src = if w.spec.sources.is_empty() {
+        let replayed = w.spec.arrival.replayed(k).copied();
+        let src = if let Some(r) = &replayed {
+            Some(r.src)
+        } else if w.spec.sources.is_empty() {
             None
         } else {
             let s = w.spec.sources[w.next_src % w.spec.sources.len()];
             w.next_src += 1;
             Some(s)
         };
-        let next = match w.spec.arrival {
+        let next = match &w.spec.arrival {
             Arrival::Poisson { rate } => Some(SimDuration::from_secs_f64(w.rng.exp(1.0 / rate))),
             Arrival::Uniform { rate } => Some(SimDuration::from_secs_f64(1.0 / rate)),
             Arrival::Sequential { .. } => None,
+            Arrival::Replay(_) => w.spec.arrival.replay_gap(k),
         };
         if let Some(d) = next {
             self.world
                 .schedule(now + d, Event::Arrival { workload: i as u32 });
         }
         let spec = &self.workloads[i].spec;
-        self.hosts[spec.client].start_request(&mut self.world, i, spec, src, None);
+        match replayed {
+            Some(r) => {
+                let sizes = Some((r.request_bytes, r.response_bytes));
+                let _ = self.hosts[spec.client].start_request_from(
+                    &mut self.world,
+                    i,
+                    spec,
+                    src,
+                    Some(r.sport),
+                    sizes,
+                    None,
+                );
+            }
+            None => self.hosts[spec.client].start_request(&mut self.world, i, spec, src, None),
+        }
     }
 
     fn apply_fault(&mut self, index: usize) {
@@ -515,8 +536,15 @@ impl Simulation {
             next_src: 0,
             finished: 0,
         });
-        let local =
-            self.hosts[host].start_request_from(&mut self.world, idx, &spec, src, sport, Some(tag));
+        let local = self.hosts[host].start_request_from(
+            &mut self.world,
+            idx,
+            &spec,
+            src,
+            sport,
+            None,
+            Some(tag),
+        );
         self.drain_notices();
         ConsoleConn {
             tag,

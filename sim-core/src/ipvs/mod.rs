@@ -229,6 +229,14 @@ impl Ipvs {
     pub fn config(&self) -> &LvsConfig {
         &self.config
     }
+
+    /// ActiveConn and InActConn summed over every destination (a sum: the map's order
+    /// cannot matter).
+    pub fn conn_counts(&self) -> (u64, u64) {
+        self.dests.values().fold((0, 0), |(a, i), d| {
+            (a + u64::from(d.active), i + u64::from(d.inactive))
+        })
+    }
     pub fn sysctls(&self) -> &IpvsSysctls {
         &self.sysctls
     }

@@ -50,6 +50,8 @@ enum ConnApp {
         port: u16,
         got_request: bool,
         responded: bool,
+        /// The body size the request asked for (replayed captures).
+        respond_bytes: Option<u32>,
     },
     /// A health-check connection of a checker (keepalived TCP_CHECK / HTTP_GET).
     Probe {
@@ -66,6 +68,8 @@ struct ClientPlan {
     request_bytes: u32,
     path: String,
     half_close: bool,
+    /// A replayed connection's response size, asked of the server.
+    respond_bytes: Option<u32>,
 }
 
 struct TcpEntry {
@@ -78,7 +82,8 @@ struct TcpEntry {
 pub struct ServerRt {
     pub spec: ServerSpec,
     busy: u32,
-    queue: VecDeque<u64>,
+    /// Requests waiting for a worker, with the time each began waiting.
+    queue: VecDeque<(u64, SimTime)>,
     half_open: u32,
 }
 
@@ -1011,6 +1016,7 @@ impl Host {
                         port: seg.dport,
                         got_request: false,
                         responded: false,
+                        respond_bytes: None,
                     },
                 );
                 self.tcp_after(w, id, out);
@@ -1123,6 +1129,7 @@ impl Host {
                             Some(AppData::HttpRequest {
                                 request_id: id,
                                 path: plan.path.clone(),
+                                respond_bytes: plan.respond_bytes,
                             }),
                         );
                         if plan.half_close {
@@ -1221,16 +1228,27 @@ impl Host {
             }
             (
                 ConnApp::Server {
-                    port, got_request, ..
+                    port,
+                    got_request,
+                    respond_bytes,
+                    ..
                 },
                 TcpEvent::Data(payload),
             ) => {
                 let port = *port;
                 w.metrics.server(&self.name, port).bytes_in += payload.len as u64;
-                if matches!(payload.app, Some(AppData::HttpRequest { .. })) && !*got_request {
+                if let (
+                    Some(AppData::HttpRequest {
+                        respond_bytes: asked,
+                        ..
+                    }),
+                    false,
+                ) = (&payload.app, *got_request)
+                {
+                    *respond_bytes = *asked;
                     *got_request = true;
                     w.metrics.server(&self.name, port).requests += 1;
-                    self.enqueue_request(w, port, id);
+                    self.enqueue_request(w, port, id, w.now);
                 }
                 None
             }
@@ -1271,6 +1289,7 @@ impl Host {
                                 Some(AppData::HttpRequest {
                                     request_id: id,
                                     path,
+                                    respond_bytes: None,
                                 }),
                             ))
                         }
@@ -1308,7 +1327,7 @@ impl Host {
                 let port = *port;
                 if e.conn.state == TcpState::Closed {
                     if let Some(s) = self.servers.get_mut(&(L4::Tcp, port)) {
-                        s.queue.retain(|c| *c != id);
+                        s.queue.retain(|c| c.0 != id);
                     }
                 }
                 None
@@ -1317,7 +1336,7 @@ impl Host {
         }
     }
 
-    fn enqueue_request(&mut self, w: &mut World, port: u16, conn: u64) {
+    fn enqueue_request(&mut self, w: &mut World, port: u16, conn: u64, since: SimTime) {
         let Some(s) = self.servers.get_mut(&(L4::Tcp, port)) else {
             return;
         };
@@ -1326,21 +1345,30 @@ impl Host {
             let d = s.spec.service_time.sample(&mut self.rng);
             let d = SimDuration::from_secs_f64(d.as_secs_f64() * s.spec.slowdown);
             w.timer(self.id, w.now + d, HostTimer::ServiceDone { conn, port });
+            let wait = w.now.0.saturating_sub(since.0);
+            w.metrics.service_started(&self.name, port, wait, d.0);
         } else {
-            s.queue.push_back(conn);
+            s.queue.push_back((conn, since));
         }
     }
 
     fn service_done(&mut self, w: &mut World, conn: u64, port: u16) {
         let now = w.now;
         if let Some(e) = self.conns.get_mut(&conn) {
-            if let ConnApp::Server { responded, .. } = &mut e.app {
+            let mut asked = None;
+            if let ConnApp::Server {
+                responded,
+                respond_bytes,
+                ..
+            } = &mut e.app
+            {
                 *responded = true;
+                asked = *respond_bytes;
             }
             let spec = &self.servers[&(L4::Tcp, port)].spec;
             let (hdr, body, status) = (
                 spec.response_header_bytes,
-                spec.response_body_bytes,
+                asked.unwrap_or(spec.response_body_bytes),
                 spec.status,
             );
             let server = self.name.clone();
@@ -1370,9 +1398,9 @@ impl Host {
         }
         let s = self.servers.get_mut(&(L4::Tcp, port)).unwrap();
         s.busy = s.busy.saturating_sub(1);
-        while let Some(next) = s.queue.pop_front() {
+        while let Some((next, since)) = s.queue.pop_front() {
             if self.conns.contains_key(&next) {
-                self.enqueue_request(w, port, next);
+                self.enqueue_request(w, port, next, since);
                 break;
             }
         }
@@ -1428,7 +1456,7 @@ impl Host {
         src: Option<Ipv4Addr>,
         console_tag: Option<u64>,
     ) {
-        let _ = self.start_request_from(w, wl_index, wl, src, None, console_tag);
+        let _ = self.start_request_from(w, wl_index, wl, src, None, None, console_tag);
     }
 
     /// `start_request` with an optional fixed source port (a client that binds its port);
@@ -1440,10 +1468,11 @@ impl Host {
         wl: &WorkloadSpec,
         src: Option<Ipv4Addr>,
         sport: Option<u16>,
+        sizes: Option<(u32, u32)>,
         console_tag: Option<u64>,
     ) -> Option<(Ipv4Addr, u16)> {
         let now = w.now;
-        w.metrics.requests_sent += 1;
+        w.metrics.sent(now);
         let src = match src {
             Some(s) => s,
             None => match self.route(wl.target.0) {
@@ -1489,9 +1518,10 @@ impl Host {
                         console_tag,
                         plan: ClientPlan {
                             mode: wl.mode,
-                            request_bytes: wl.request_bytes,
+                            request_bytes: sizes.map_or(wl.request_bytes, |s| s.0),
                             path: wl.path.clone(),
                             half_close: wl.half_close,
+                            respond_bytes: sizes.map(|s| s.1),
                         },
                     },
                 );

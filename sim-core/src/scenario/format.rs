@@ -489,6 +489,29 @@ pub struct WorkloadFile {
     /// With mode = "hold": close after this long (absent: hold to the end).
     #[serde(default)]
     pub hold: Option<Dur>,
+    /// A pcap or pcapng capture (relative to the scenario file) whose connections to the
+    /// target's port are replayed: their start times, client addresses and ports, request
+    /// and response sizes. The command line reads it into `replay`.
+    #[serde(default)]
+    pub capture: Option<String>,
+    /// The server port whose connections are taken from the capture (default: the
+    /// target's port).
+    #[serde(default)]
+    pub capture_port: Option<u16>,
+    /// Connections to open exactly as listed (arrival, rate and connections are ignored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replay: Vec<ReplayConnFile>,
+}
+
+/// One replayed connection: start time after the workload's start, "addr:port" of the
+/// client, and the bytes each way.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayConnFile {
+    pub at: Dur,
+    pub source: String,
+    pub request_bytes: u32,
+    pub response_bytes: u32,
 }
 
 fn default_req() -> u32 {

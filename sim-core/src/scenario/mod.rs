@@ -577,7 +577,52 @@ impl Builder<'_> {
                     continue;
                 }
             };
+            if w.capture.is_some() && w.replay.is_empty() {
+                self.err(
+                    &[wp.clone(), vec![k("capture")]].concat(),
+                    "the capture was not read: captures are loaded by `lvslab run`/`lvslab sweep` from a scenario file",
+                    Some("run the scenario from its file with the lvslab command line, or list the connections in `replay`"),
+                );
+                continue;
+            }
             let arrival = match w.arrival {
+                _ if !w.replay.is_empty() => {
+                    let mut conns = Vec::with_capacity(w.replay.len());
+                    let mut bad = false;
+                    for (ri, r) in w.replay.iter().enumerate() {
+                        let at = &[wp.clone(), vec![k("replay"), Seg::Index(ri)]].concat();
+                        match parse_sockaddr(&r.source) {
+                            Ok((a, p)) if hosts[client].is_local(a) && p != 0 => {
+                                conns.push(crate::transport::app::ReplayConn {
+                                    at: r.at.0,
+                                    src: a,
+                                    sport: p,
+                                    request_bytes: r.request_bytes,
+                                    response_bytes: r.response_bytes,
+                                })
+                            }
+                            Ok((a, _)) => {
+                                self.err(
+                                    at,
+                                    format!("{a} is not configured on {} (or the port is 0)", w.client),
+                                    Some("add the capture's client addresses to the client's interface, e.g. addrs = [\"203.0.113.101/24\", ...]"),
+                                );
+                                bad = true;
+                                break;
+                            }
+                            Err(e) => {
+                                self.err(at, e, None);
+                                bad = true;
+                                break;
+                            }
+                        }
+                    }
+                    if bad {
+                        continue;
+                    }
+                    conns.sort_by_key(|c| c.at);
+                    Arrival::Replay(conns)
+                }
                 ArrivalFile::Sequential => Arrival::Sequential {
                     think: w.think.map(|t| t.0).unwrap_or(SimDuration::ZERO),
                 },
@@ -629,8 +674,11 @@ impl Builder<'_> {
                 },
                 target,
                 sources,
+                connections: match &arrival {
+                    Arrival::Replay(c) => Some(c.len() as u64),
+                    _ => w.connections,
+                },
                 arrival,
-                connections: w.connections,
                 start: SimTime(w.start.map(|d| d.0 .0).unwrap_or(0)),
                 stop: w.stop.map(|d| SimTime(d.0 .0)),
                 request_bytes: w.request_bytes,

@@ -93,6 +93,40 @@ pub enum Arrival {
     Uniform { rate: f64 },
     /// One at a time: the next starts `think` after the previous one finished.
     Sequential { think: SimDuration },
+    /// Exactly these connections (a replayed capture), in time order.
+    Replay(Vec<ReplayConn>),
+}
+
+/// One connection of a replayed capture: when it starts (after the workload's start), from
+/// which address and port, and how many bytes each way.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayConn {
+    pub at: SimDuration,
+    pub src: Ipv4Addr,
+    pub sport: u16,
+    pub request_bytes: u32,
+    pub response_bytes: u32,
+}
+
+impl Arrival {
+    /// The gap to the next arrival after connection `k` (0-based) started, or None when
+    /// the next one does not follow by a gap (sequential) or there is no next one.
+    pub fn replay_gap(&self, k: usize) -> Option<SimDuration> {
+        match self {
+            Arrival::Replay(c) => {
+                let (a, b) = (c.get(k)?, c.get(k + 1)?);
+                Some(SimDuration(b.at.0.saturating_sub(a.at.0)))
+            }
+            _ => None,
+        }
+    }
+    /// The replayed connection `k`, for replay workloads.
+    pub fn replayed(&self, k: usize) -> Option<&ReplayConn> {
+        match self {
+            Arrival::Replay(c) => c.get(k),
+            _ => None,
+        }
+    }
 }
 
 /// What a client connection does once connected.
@@ -125,4 +159,30 @@ pub struct WorkloadSpec {
     /// Close our side right after sending the request (as `nc` does when its input ends).
     pub half_close: bool,
     pub mode: ClientMode,
+}
+
+impl WorkloadSpec {
+    /// When the first connection starts.
+    pub fn first_arrival(&self) -> SimTime {
+        match &self.arrival {
+            Arrival::Replay(c) => self.start + c.first().map(|f| f.at).unwrap_or_default(),
+            _ => self.start,
+        }
+    }
+
+    /// When the last connection is expected to start: well past the mean for Poisson
+    /// arrivals (mean + 4 standard deviations of the sum of the gaps); None when it depends
+    /// on the run (sequential clients, or no connection count).
+    pub fn last_arrival_estimate(&self) -> Option<SimTime> {
+        if let Arrival::Replay(c) = &self.arrival {
+            return c.last().map(|l| self.start + l.at);
+        }
+        let n = self.connections? as f64;
+        let secs = match self.arrival {
+            Arrival::Poisson { rate } if rate > 0.0 => (n + 4.0 * n.sqrt()) / rate,
+            Arrival::Uniform { rate } if rate > 0.0 => n / rate,
+            _ => return None,
+        };
+        Some(self.start + SimDuration::from_secs_f64(secs))
+    }
 }

@@ -340,9 +340,9 @@ pub fn write_payload(buf: &mut Vec<u8>, payload: &Payload) {
     }
     match &payload.app {
         None | Some(AppData::Opaque) => fill_repeating(buf, start, OPAQUE_PATTERN, len),
-        Some(AppData::HttpRequest { request_id, path }) => {
-            write_http_request(buf, len, *request_id, path)
-        }
+        Some(AppData::HttpRequest {
+            request_id, path, ..
+        }) => write_http_request(buf, len, *request_id, path),
         Some(AppData::HttpResponse {
             request_id,
             status: Some(status),
@@ -567,6 +567,7 @@ mod tests {
             app: Some(AppData::HttpRequest {
                 request_id: 42,
                 path: "/index.html".into(),
+                respond_bytes: None,
             }),
         }
     }
@@ -938,10 +939,12 @@ mod tests {
             Some(AppData::HttpRequest {
                 request_id: 7,
                 path: "/a b\r\nc".into(),
+                respond_bytes: None,
             }),
             Some(AppData::HttpRequest {
                 request_id: 7,
                 path: String::new(),
+                respond_bytes: None,
             }),
             Some(AppData::HttpResponse {
                 request_id: 7,
@@ -999,6 +1002,7 @@ mod tests {
             app: Some(AppData::HttpRequest {
                 request_id: 1,
                 path: "/a b\r\n".into(),
+                respond_bytes: None,
             }),
         };
         assert!(render(&odd).starts_with(b"GET /a_b__ HTTP/1.0\r\n"));

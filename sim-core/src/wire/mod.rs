@@ -338,7 +338,14 @@ impl Payload {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AppData {
     /// An HTTP request (or the first segment of one).
-    HttpRequest { request_id: u64, path: String },
+    HttpRequest {
+        request_id: u64,
+        path: String,
+        /// The response size a replayed connection asks for (a capture's response bytes);
+        /// None: the server's own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        respond_bytes: Option<u32>,
+    },
     /// A piece of an HTTP response; `status` is set on the segment carrying the status line.
     HttpResponse {
         request_id: u64,

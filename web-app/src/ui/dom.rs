@@ -1,4 +1,5 @@
-//! Small browser helpers: downloads, the URL fragment, the clock, the fatal-error banner.
+//! Small browser helpers: downloads (blobs, data URLs, canvas pictures), the URL fragment,
+//! the clock, the fatal-error banner.
 
 use crate::exports::Download;
 use wasm_bindgen::JsCast;
@@ -63,6 +64,42 @@ pub fn download(d: &Download) -> Result<(), String> {
     a.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
+}
+
+/// Offers a URL (a `data:` URL) as a file download through a clicked `<a download>`, and
+/// leaves `window.lvslabLastDownload = {name, href}` for the end-to-end tests.
+pub fn download_url(file_name: &str, href: &str) -> Result<(), String> {
+    let w = window().ok_or("no window")?;
+    let doc = w.document().ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = doc
+        .create_element("a")
+        .map_err(|x| format!("download failed: {x:?}"))?
+        .dyn_into()
+        .map_err(|_| "not an anchor".to_string())?;
+    a.set_href(href);
+    a.set_download(file_name);
+    let last = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &last,
+        &JsValue::from_str("name"),
+        &JsValue::from_str(file_name),
+    );
+    let _ = js_sys::Reflect::set(&last, &JsValue::from_str("href"), &JsValue::from_str(href));
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("lvslabLastDownload"), &last);
+    a.click();
+    Ok(())
+}
+
+/// The picture on a canvas as a PNG `data:` URL.
+pub fn canvas_png(id: &str) -> Result<String, String> {
+    let doc = window().and_then(|w| w.document()).ok_or("no document")?;
+    let c: web_sys::HtmlCanvasElement = doc
+        .get_element_by_id(id)
+        .ok_or_else(|| format!("no canvas {id}"))?
+        .dyn_into()
+        .map_err(|_| format!("{id} is not a canvas"))?;
+    c.to_data_url_with_type("image/png")
+        .map_err(|x| format!("{id}: {x:?}"))
 }
 
 /// Sets a number on `window` for tests and measurements, e.g. the first render time.

@@ -11,6 +11,8 @@ mod lesson_view;
 mod panels;
 mod state;
 mod topo_svg;
+mod whatif_state;
+mod whatif_sweep_view;
 mod whatif_view;
 
 use wasm_bindgen::prelude::*;

@@ -4,13 +4,13 @@
 //! it through a `Link`; the `App` component owns it and runs the animation-frame loop.
 
 use super::dom;
+pub use super::whatif_state::{WhatIfState, WiMsg};
 use crate::catalog::{self, Entry};
 use crate::compare::{self, Journey};
 use crate::driver::Driver;
 use crate::exports;
 use crate::lesson_run::{self, LessonRun};
 use crate::share;
-use crate::whatif::{self, Outcome, Params};
 use lvslab_i18n::Catalog;
 use lvslab_sim::engine::FaultAction;
 use lvslab_sim::lesson::Lang;
@@ -87,19 +87,6 @@ pub enum ExportKind {
     Scripts,
 }
 
-pub enum WiMsg {
-    Weight(usize, i32),
-    Scheduler(String),
-    TcpFin(u32),
-    TimeWait(u64),
-    Rate(f64),
-    Connections(u64),
-    UseCurrent(bool),
-    /// Shows "running" first, then computes on a timer so the page paints in between.
-    Run,
-    RunNow,
-}
-
 pub enum Msg {
     Frame(f64),
     Pick(String),
@@ -172,17 +159,6 @@ pub struct CompareState {
     pub rel: u64,
     pub playing: bool,
     pub speed: f64,
-}
-
-pub struct WhatIfState {
-    pub use_current: bool,
-    pub scenario: Option<Scenario>,
-    pub params: Option<Params>,
-    pub outcome: Option<Outcome>,
-    pub elapsed_ms: Option<f64>,
-    pub error: Option<String>,
-    pub dirty_chart: bool,
-    pub running: bool,
 }
 
 pub struct LabState {
@@ -538,32 +514,6 @@ impl LabState {
         }
     }
 
-    fn ensure_whatif(&mut self) {
-        let w = &mut self.whatif;
-        let sc = if w.use_current {
-            match &self.lab {
-                Some(d) => Scenario::parse(&d.name, &d.text).map_err(|e| format!("{e:?}")),
-                None => Err(self.cat.tr(self.lang, "error-no-lab", &[])),
-            }
-        } else {
-            whatif::base()
-        };
-        match sc.and_then(|s| whatif::defaults(&s).map(|p| (s, p))) {
-            Ok((s, p)) => {
-                w.scenario = Some(s);
-                w.params = Some(p);
-                w.error = None;
-            }
-            Err(e) => {
-                w.scenario = None;
-                w.params = None;
-                w.error = Some(e);
-            }
-        }
-        w.outcome = None;
-        w.elapsed_ms = None;
-    }
-
     fn export(&mut self, k: ExportKind) -> Result<(), String> {
         let d = match (k, &self.lab) {
             (ExportKind::Toml, _) => Some(exports::scenario_toml(&self.current, &self.editor_text)),
@@ -596,14 +546,9 @@ impl LabState {
                 }
             }
         }
-        if self.view == View::WhatIf && self.whatif.dirty_chart {
-            self.whatif.dirty_chart = false;
-            if let Some(o) = &self.whatif.outcome {
-                if let Err(e) =
-                    super::chart_canvas::draw_chart_set(&self.cat, self.lang, "wi", &o.chart)
-                {
-                    self.error = Some(e);
-                }
+        if self.view == View::WhatIf {
+            if let Err(e) = self.whatif.draw_charts(&self.cat, self.lang) {
+                self.error = Some(e);
             }
         }
         !had && self.error.is_some()
@@ -647,16 +592,7 @@ impl LabState {
             fps: 0.0,
             charts_drawn_at: None,
             compare: None,
-            whatif: WhatIfState {
-                use_current: false,
-                scenario: None,
-                params: None,
-                outcome: None,
-                elapsed_ms: None,
-                error: None,
-                dirty_chart: false,
-                running: false,
-            },
+            whatif: WhatIfState::default(),
             panel_stamp: 0,
             version: 0,
             panel_bumped_at: 0.0,
@@ -949,15 +885,7 @@ impl LabState {
                     }
                 }
                 if v == View::WhatIf {
-                    if self.whatif.scenario.is_none() {
-                        // Settings from a share link survive the what-if's first set-up.
-                        let kept = self.whatif.params.take();
-                        self.ensure_whatif();
-                        if let (Some(p), Some(_)) = (kept, &self.whatif.params) {
-                            self.whatif.params = Some(p);
-                        }
-                    }
-                    self.whatif.dirty_chart = self.whatif.outcome.is_some();
+                    self.open_whatif();
                 }
             }
             Msg::CmpTogglePlay => {
@@ -993,15 +921,7 @@ impl LabState {
                     c.speed = s;
                 }
             }
-            Msg::Wi(WiMsg::Run) => {
-                self.whatif.running = true;
-                let link = link.clone();
-                gloo::timers::callback::Timeout::new(30, move || {
-                    link.send_message(Msg::Wi(WiMsg::RunNow))
-                })
-                .forget();
-            }
-            Msg::Wi(m) => self.update_whatif(m),
+            Msg::Wi(m) => self.update_whatif(link, m),
             Msg::Redraw => {}
         }
         if user {
@@ -1070,48 +990,6 @@ impl LabState {
         if self.draw_charts() {
             // Show the error banner.
             link.send_message(Msg::Redraw);
-        }
-    }
-}
-
-impl LabState {
-    fn update_whatif(&mut self, m: WiMsg) {
-        if let WiMsg::UseCurrent(b) = m {
-            self.whatif.use_current = b;
-            self.ensure_whatif();
-            return;
-        }
-        let w = &mut self.whatif;
-        let Some(p) = &mut w.params else { return };
-        match m {
-            WiMsg::Weight(i, v) => {
-                if let Some(x) = p.weights.get_mut(i) {
-                    x.1 = v;
-                }
-            }
-            WiMsg::Scheduler(s) => p.scheduler = s,
-            WiMsg::TcpFin(v) => p.tcp_fin_s = v,
-            WiMsg::TimeWait(v) => p.time_wait_ms = v,
-            WiMsg::Rate(v) => p.rate = v,
-            WiMsg::Connections(v) => p.connections = v,
-            WiMsg::UseCurrent(_) | WiMsg::Run => {}
-            WiMsg::RunNow => {
-                w.running = false;
-                let Some(sc) = &w.scenario else { return };
-                let t0 = dom::now_ms();
-                let r = whatif::run(sc, p);
-                let t1 = dom::now_ms();
-                match r {
-                    Ok(o) => {
-                        w.outcome = Some(o);
-                        w.elapsed_ms = Some(t1 - t0);
-                        w.error = None;
-                        w.dirty_chart = true;
-                        dom::set_global("lvslabWhatIfMs", t1 - t0);
-                    }
-                    Err(e) => w.error = Some(e),
-                }
-            }
         }
     }
 }
