@@ -43,5 +43,26 @@ pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
             ),
         });
     };
-    Scenario::parse(&name, &text).map_err(ScenarioError::Invalid)
+    let mut sc = Scenario::parse(&name, &text).map_err(ScenarioError::Invalid)?;
+    if sc.spec.workloads.iter().any(|w| w.capture.is_some()) {
+        let dir = if p.exists() {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        } else {
+            std::path::PathBuf::new()
+        };
+        crate::capture::resolve_captures(&mut sc, &dir).map_err(|message| {
+            ScenarioError::Invalid(vec![Diagnostic {
+                severity: Severity::Error,
+                file: name.clone(),
+                line: 0,
+                col: 0,
+                path: "workload.capture".into(),
+                message,
+                hint: Some(
+                    "capture files are pcap or pcapng, relative to the scenario file".into(),
+                ),
+            }])
+        })?;
+    }
+    Ok(sc)
 }

@@ -24,5 +24,6 @@ mod lessons;
 mod malformed;
 mod pcap_tshark;
 mod queueing_theory;
+mod sweep;
 mod web_lab;
 mod web_serve;

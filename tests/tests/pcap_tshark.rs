@@ -130,6 +130,7 @@ fn capture_frames() -> Vec<Frame> {
         app: Some(AppData::HttpRequest {
             request_id: 1,
             path: "/index.html".into(),
+            respond_bytes: None,
         }),
     };
     let response = Payload {

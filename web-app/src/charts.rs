@@ -336,7 +336,7 @@ mod tests {
             previous_legend: "previous",
         };
         let out = svg_chart(&c, 520, 280).unwrap();
-        assert_eq!(out.matches(">previous<").count(), 1, "{out}");
+        assert_eq!(out.matches(">\nprevious\n<").count(), 1, "{out}");
         // The axes make room for the previous run's higher values.
         assert_eq!(
             ranges_of(&[now.as_slice(), before.as_slice()], false).1,
