@@ -25,6 +25,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// Reads one figure of a run.
+type FigureOf = fn(&Figures) -> f64;
+
 /// What `write_charts` wrote, and why the PNGs are missing when they are.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartFiles {
@@ -481,7 +484,7 @@ fn chart_specs(result: &SweepResult, axis: &XAxis) -> Vec<ChartSpec> {
     };
 
     // Latency: colour per configuration, marker per percentile.
-    let percentiles: [(&str, Marker, fn(&Figures) -> f64); 3] = [
+    let percentiles: [(&str, Marker, FigureOf); 3] = [
         ("p50", Marker::Circle, |f: &Figures| f.p50_ms),
         ("p90", Marker::Triangle, |f: &Figures| f.p90_ms),
         ("p99", Marker::Cross, |f: &Figures| f.p99_ms),

@@ -430,14 +430,16 @@ impl Simulation {
         let spec = &self.workloads[i].spec;
         match replayed {
             Some(r) => {
-                let sizes = Some((r.request_bytes, r.response_bytes));
+                let from = crate::net::host::RequestFrom {
+                    src,
+                    sport: Some(r.sport),
+                    sizes: Some((r.request_bytes, r.response_bytes)),
+                };
                 let _ = self.hosts[spec.client].start_request_from(
                     &mut self.world,
                     i,
                     spec,
-                    src,
-                    Some(r.sport),
-                    sizes,
+                    from,
                     None,
                 );
             }
@@ -540,9 +542,11 @@ impl Simulation {
             &mut self.world,
             idx,
             &spec,
-            src,
-            sport,
-            None,
+            crate::net::host::RequestFrom {
+                src,
+                sport,
+                sizes: None,
+            },
             Some(tag),
         );
         self.drain_notices();

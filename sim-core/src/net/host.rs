@@ -78,6 +78,15 @@ struct TcpEntry {
     armed: Option<SimTime>,
 }
 
+/// Where a client request comes from: a fixed source address and port (a client that binds
+/// them, or a replayed capture) and a replayed connection's (request, response) sizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RequestFrom {
+    pub src: Option<Ipv4Addr>,
+    pub sport: Option<u16>,
+    pub sizes: Option<(u32, u32)>,
+}
+
 /// A running server application.
 pub struct ServerRt {
     pub spec: ServerSpec,
@@ -1456,7 +1465,11 @@ impl Host {
         src: Option<Ipv4Addr>,
         console_tag: Option<u64>,
     ) {
-        let _ = self.start_request_from(w, wl_index, wl, src, None, None, console_tag);
+        let from = RequestFrom {
+            src,
+            ..Default::default()
+        };
+        let _ = self.start_request_from(w, wl_index, wl, from, console_tag);
     }
 
     /// `start_request` with an optional fixed source port (a client that binds its port);
@@ -1466,11 +1479,10 @@ impl Host {
         w: &mut World,
         wl_index: usize,
         wl: &WorkloadSpec,
-        src: Option<Ipv4Addr>,
-        sport: Option<u16>,
-        sizes: Option<(u32, u32)>,
+        from: RequestFrom,
         console_tag: Option<u64>,
     ) -> Option<(Ipv4Addr, u16)> {
+        let RequestFrom { src, sport, sizes } = from;
         let now = w.now;
         w.metrics.sent(now);
         let src = match src {

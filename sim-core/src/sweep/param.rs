@@ -178,7 +178,7 @@ impl Param {
                             if here == *dest || dc.addr.to_string() == *dest {
                                 let mut n = dc.clone();
                                 n.weight = w as i32;
-                                ops.push(IpvsOp::EditDest(vs.config.key.clone(), n));
+                                ops.push(IpvsOp::EditDest(vs.config.key, n));
                             }
                         }
                     }
