@@ -123,5 +123,47 @@ fn bench(extra: &[String]) -> i32 {
         .args(["run", "--release", "--quiet", "-p", "lvslab", "--", "bench"])
         .args(extra)
         .status();
-    st.map(|s| s.code().unwrap_or(1)).unwrap_or(1)
+    let code = st.map(|s| s.code().unwrap_or(1)).unwrap_or(1);
+    if code != 0 {
+        return code;
+    }
+    sweep_bench()
+}
+
+/// The wall time of a 100-point sweep (rate x scheduler x weight of the capacity scenario,
+/// 6,000 connections per run, every core).
+fn sweep_bench() -> i32 {
+    let out = std::env::temp_dir().join(format!("lvslab-bench-sweep-{}", std::process::id()));
+    let t0 = std::time::Instant::now();
+    let st = Command::new("cargo")
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "lvslab",
+            "--",
+            "sweep",
+            "-q",
+        ])
+        .args(["--base", "capacity-dr-10rs"])
+        .args(["--param", "workload.rate=1000..10000:1000"])
+        .args(["--param", "ipvs.scheduler=rr,wlc,lc,wrr,sed"])
+        .args(["--param", "ipvs.weight[10.0.0.11:80]=1,3"])
+        .arg("-o")
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status();
+    let secs = t0.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&out);
+    match st {
+        Ok(s) if s.success() => {
+            println!("sweep: 100 points (6,000 connections each, bulk mode, all cores) in {secs:.1} s wall, including the charts");
+            0
+        }
+        _ => {
+            eprintln!("sweep benchmark failed");
+            1
+        }
+    }
 }

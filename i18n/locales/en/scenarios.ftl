@@ -75,3 +75,6 @@ scenario-vm-dr-watch = Nine sequential connections: wlc 4,3,2 gives rs3 rs2 rs1 
 
 scenario-vm-tun-title = LVS-TUN on the reference test bed (rr)
 scenario-vm-tun-watch = Nine sequential connections: rr gives rs3 rs2 rs1 three times over, as the real kernel does.
+
+scenario-capacity-dr-10rs-title = Capacity: ten DR real servers of three sizes
+scenario-capacity-dr-10rs-watch = Which scheduler keeps p99 low as the rate grows? Run `lvslab sweep sweeps/capacity.toml`.

@@ -75,3 +75,6 @@ scenario-vm-dr-watch = 依次建立九个连接：wlc 4,3,2 的分配顺序是 r
 
 scenario-vm-tun-title = 参考测试环境上的 LVS-TUN（rr）
 scenario-vm-tun-watch = 依次建立九个连接：rr 的分配顺序是 rs3 rs2 rs1，重复三轮，与真实内核完全一致。
+
+scenario-capacity-dr-10rs-title = 容量规划：三种规格的十台 DR 真实服务器
+scenario-capacity-dr-10rs-watch = 请求速率上升时，哪种调度算法能让 p99 保持在低位？运行 `lvslab sweep sweeps/capacity.toml` 看看。
