@@ -263,6 +263,35 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     .clone()
 }
 
+/// Runs `work` on every item in parallel, in item order, with a progress bar; items not yet
+/// started when `stop` is set come back as None.
+fn run_all<T: Sync, R: Send>(
+    items: &[T],
+    quiet: bool,
+    what: &str,
+    stop: &AtomicBool,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<Option<R>> {
+    let pb = bar(items.len() as u64, quiet, what);
+    let out = items
+        .par_iter()
+        .map(|item| {
+            if stop.load(Ordering::SeqCst) {
+                return None;
+            }
+            let r = work(item);
+            if let Some(b) = &pb {
+                b.inc(1);
+            }
+            Some(r)
+        })
+        .collect();
+    if let Some(b) = pb {
+        b.finish_and_clear();
+    }
+    out
+}
+
 /// Runs the points and knee searches of a sweep (or of one shard).
 pub fn execute(
     sweep: &Sweep,
@@ -274,23 +303,7 @@ pub fn execute(
         Some((i, n)) => sweep.shard(i, n),
         None => sweep.points(),
     };
-    let pb = bar(points.len() as u64, quiet, "runs");
-    let results: Vec<Option<Result<_, PointError>>> = points
-        .par_iter()
-        .map(|p| {
-            if stop.load(Ordering::SeqCst) {
-                return None;
-            }
-            let r = sweep.run_point(p);
-            if let Some(b) = &pb {
-                b.inc(1);
-            }
-            Some(r)
-        })
-        .collect();
-    if let Some(b) = pb {
-        b.finish_and_clear();
-    }
+    let results = run_all(&points, quiet, "runs", stop, |p| sweep.run_point(p));
     let mut out = sweep.result(shard);
     let mut errors = Vec::new();
     for r in results {
@@ -305,23 +318,9 @@ pub fn execute(
         None => sweep.knee_jobs(),
     };
     if !jobs.is_empty() && !out.interrupted {
-        let pb = bar(jobs.len() as u64, quiet, "knee searches");
-        let knees: Vec<Option<Result<_, PointError>>> = jobs
-            .par_iter()
-            .map(|j| {
-                if stop.load(Ordering::SeqCst) {
-                    return None;
-                }
-                let r = sweep.search_knee(j);
-                if let Some(b) = &pb {
-                    b.inc(1);
-                }
-                Some(r)
-            })
-            .collect();
-        if let Some(b) = pb {
-            b.finish_and_clear();
-        }
+        let knees = run_all(&jobs, quiet, "knee searches", stop, |j| {
+            sweep.search_knee(j)
+        });
         for k in knees {
             match k {
                 Some(Ok(k)) => out.knees.push(k),

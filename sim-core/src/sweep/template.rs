@@ -20,6 +20,16 @@ fn split_name(name: &str) -> (&str, Option<u32>) {
     (p, d.parse().ok())
 }
 
+/// The IPv4 addresses written on one interface table (prefix lengths dropped).
+fn iface_addrs(iface: &toml::Value) -> impl Iterator<Item = Ipv4Addr> + '_ {
+    iface
+        .get("addrs")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str().and_then(|s| s.split('/').next()?.parse().ok()))
+}
+
 /// Every IPv4 address any host owns (on any interface).
 fn owned(hosts: &[toml::Value]) -> BTreeSet<Ipv4Addr> {
     let mut out = BTreeSet::new();
@@ -30,16 +40,7 @@ fn owned(hosts: &[toml::Value]) -> BTreeSet<Ipv4Addr> {
             .into_iter()
             .flatten()
         {
-            for a in i
-                .get("addrs")
-                .and_then(|v| v.as_array())
-                .into_iter()
-                .flatten()
-            {
-                if let Some(ip) = a.as_str().and_then(|s| s.split('/').next()?.parse().ok()) {
-                    out.insert(ip);
-                }
-            }
+            out.extend(iface_addrs(i));
         }
     }
     out
@@ -72,16 +73,7 @@ pub fn replicate(root: &mut toml::Table, template: &str, count: usize) -> Result
         .flatten()
     {
         if i.get("segment").is_some() {
-            for a in i
-                .get("addrs")
-                .and_then(|v| v.as_array())
-                .into_iter()
-                .flatten()
-            {
-                if let Some(ip) = a.as_str().and_then(|s| s.split('/').next()?.parse().ok()) {
-                    primary.push(ip);
-                }
-            }
+            primary.extend(iface_addrs(i));
         }
     }
     let Some(&main_addr) = primary.first() else {
